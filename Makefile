@@ -1,0 +1,77 @@
+# capsuled: one blog, served as a Gemini capsule and a Gopher hole.
+#
+#   make run     install what is missing, build, serve capsule/ on :1965
+#   make check   build and run every test
+#
+# Every library comes through pkg-config; contrib/deps.sh installs the
+# Debian packages behind them (or prints the apt-get line to run).
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PYTHON ?= python3
+PREFIX ?= /usr/local
+B ?= build
+
+PKGS = libevent libevent_openssl openssl yaml-0.1 libidn2
+
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wformat=2 -Wno-unused-parameter
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS)
+
+# Pure modules: no sockets, no libevent; unit-tested and fuzzed directly.
+PURE = utf8 buf ytree diag date frontmatter url site route render_gemini
+# Modules that touch files, the network, the clock or the process.
+WORLD = log config content snapshot tls server gemini
+SRCS = $(PURE) $(WORLD) main
+
+PURE_OBJS = $(PURE:%=$(B)/%.o)
+OBJS = $(SRCS:%=$(B)/%.o)
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+
+all: capsuled
+
+# Copied by rename, so a running ./capsuled does not block the build.
+capsuled: $(B)/capsuled
+	cp $(B)/capsuled $@.tmp && mv -f $@.tmp $@
+
+$(B)/capsuled: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+
+$(B)/%.o: src/%.c | $(B)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(B)
+	@mkdir -p $(B)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc $$($(PKG_CONFIG) --cflags cmocka) -o $@ $< \
+	    $(PURE_OBJS) $(PKG_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+
+$(B):
+	@mkdir -p $(B)
+
+deps:
+	@sh contrib/deps.sh build
+
+run:
+	@sh contrib/deps.sh build
+	@$(MAKE) --no-print-directory capsuled
+	./capsuled --listen 127.0.0.1 --listen ::1 --gemini-port 1965 \
+	    --cert-dir certs capsule
+
+unit: $(UNIT_TESTS)
+	@sh tests/run_unit.sh $(UNIT_TESTS)
+
+check:
+	@sh contrib/deps.sh check
+	@$(MAKE) --no-print-directory capsuled unit
+	@sh tests/run_all.sh
+
+clean:
+	rm -rf $(B) capsuled
+
+.PHONY: all deps run unit check clean
+
+-include $(OBJS:.o=.d)

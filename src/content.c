@@ -1,0 +1,387 @@
+/* content: walk the tree, read every file, build and render a snapshot. */
+#include "content.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "frontmatter.h"
+#include "utf8.h"
+#include "ytree.h"
+
+#define FILE_MAX (16 * 1024 * 1024) /* no post is this long */
+#define DEPTH_MAX 16
+
+struct loader {
+	struct site *site;
+	struct diags *d;
+};
+
+/*
+ * Reads a regular file below dirfd without following a symbolic link, so
+ * nothing outside the tree is read even if the tree changes meanwhile.
+ */
+static char *
+read_at(int dirfd, const char *name, const char *path, size_t *len,
+    struct diags *d)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t got = 0;
+	ssize_t r;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		diags_add(d, path, 0, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		diags_add(d, path, 0, 0, "not a regular file");
+		goto fail;
+	}
+	if (st.st_size > FILE_MAX) {
+		diags_add(d, path, 0, 0, "file larger than %d bytes", FILE_MAX);
+		goto fail;
+	}
+	if ((data = malloc((size_t)st.st_size + 1)) == NULL) {
+		diags_add(d, path, 0, 0, "out of memory");
+		goto fail;
+	}
+	while (got < (size_t)st.st_size &&
+	    (r = read(fd, data + got, (size_t)st.st_size - got)) != 0) {
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			diags_add(d, path, 0, 0, "read: %s", strerror(errno));
+			goto fail;
+		}
+		got += (size_t)r;
+	}
+	data[got] = '\0';
+	*len = got;
+	close(fd);
+	return data;
+fail:
+	free(data);
+	close(fd);
+	return NULL;
+}
+
+static int
+has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* A slug becomes a path segment in both protocols: keep it plain. */
+static int
+slug_ok(const char *s)
+{
+	if (*s == '\0' || *s == '.' || *s == '-' || strlen(s) > 200)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+			*s == '.'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Parses front matter and checks the body; on success hands back the meta
+ * and a copy of the body. The whole file must be UTF-8.
+ */
+static int
+parse_file(const char *path, const char *data, size_t len, int flags,
+    struct post_meta *meta, char **body, size_t *body_len, struct diags *d)
+{
+	struct fm_error err;
+	size_t off, bad;
+	unsigned line, col, body_line;
+
+	if (!utf8_valid(data, len, &bad)) {
+		utf8_position(data, bad, &line, &col);
+		diags_add(d, path, line, col, "invalid UTF-8");
+		return -1;
+	}
+	if (frontmatter_parse(data, len, flags, meta, &off, &body_line,
+		&err) == -1) {
+		diags_add(d, path, err.line, err.col, "%s", err.msg);
+		return -1;
+	}
+	*body_len = len - off;
+	if ((*body = malloc(*body_len + 1)) == NULL) {
+		post_meta_free(meta);
+		diags_add(d, path, 0, 0, "out of memory");
+		return -1;
+	}
+	memcpy(*body, data + off, *body_len);
+	(*body)[*body_len] = '\0';
+	return 0;
+}
+
+/* Name without ".gmi", checked as a path segment. */
+static char *
+name_of(const char *file, const char *path, struct diags *d)
+{
+	char *name = strndup(file, strlen(file) - 4);
+
+	if (name != NULL && !slug_ok(name)) {
+		diags_add(d, path, 0, 0,
+		    "file name must be letters, digits, '-', '_' or '.'");
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+static void
+load_post(struct loader *l, int dirfd, const char *file, const char *path)
+{
+	struct post *p;
+	char *data;
+	size_t len;
+
+	if ((data = read_at(dirfd, file, path, &len, l->d)) == NULL)
+		return;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		goto fail;
+	if (parse_file(path, data, len, FM_NEED_DATE, &p->meta, &p->body,
+		&p->body_len, l->d) == -1) {
+		free(p);
+		p = NULL;
+		goto fail;
+	}
+	if (p->meta.draft)
+		goto fail;
+	if ((p->file = strdup(path)) == NULL)
+		goto fail;
+	if (p->meta.slug) {
+		if (!slug_ok(p->meta.slug)) {
+			diags_add(l->d, path, 1, 1, "slug must be letters, "
+			    "digits, '-', '_' or '.'");
+			goto fail;
+		}
+		p->slug = strdup(p->meta.slug);
+	} else if ((p->slug = name_of(file, path, l->d)) == NULL)
+		goto fail;
+	if (p->slug == NULL)
+		goto fail;
+	{
+		/* Sort by the local date as written (see site.h). */
+		struct date local = p->meta.date;
+
+		local.has_offset = 0;
+		p->when = date_epoch(&local);
+	}
+	if (site_add_post(l->site, p) == -1) {
+		diags_add(l->d, path, 0, 0, "out of memory");
+		goto fail;
+	}
+	free(data);
+	return;
+fail:
+	post_free(p);
+	free(data);
+}
+
+static void
+load_page(struct loader *l, int dirfd, const char *file, const char *path)
+{
+	struct page *p;
+	char *data;
+	size_t len;
+
+	if ((data = read_at(dirfd, file, path, &len, l->d)) == NULL)
+		return;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		goto fail;
+	if (parse_file(path, data, len, 0, &p->meta, &p->body, &p->body_len,
+		l->d) == -1) {
+		free(p);
+		p = NULL;
+		goto fail;
+	}
+	if (p->meta.draft)
+		goto fail;
+	if ((p->file = strdup(path)) == NULL ||
+	    (p->name = name_of(file, path, l->d)) == NULL)
+		goto fail;
+	if (site_add_page(l->site, p) == -1) {
+		diags_add(l->d, path, 0, 0, "out of memory");
+		goto fail;
+	}
+	free(data);
+	return;
+fail:
+	page_free(p);
+	free(data);
+}
+
+typedef void (*load_fn)(struct loader *, int, const char *, const char *);
+
+/* Sorted names, so messages and ties never depend on the disk's order. */
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+walk(struct loader *l, int dirfd, const char *dirpath, int depth,
+    int recurse, load_fn load)
+{
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	DIR *dir;
+	int fd;
+
+	if ((fd = dup(dirfd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		diags_add(l->d, dirpath, 0, 0, "cannot read: %s",
+		    strerror(errno));
+		return;
+	}
+	while ((e = readdir(dir)) != NULL) {
+		char **p;
+
+		if (e->d_name[0] == '.')
+			continue; /* ".", "..", and hidden files */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((p = realloc(names, cap * sizeof(*p))) == NULL)
+				break;
+			names = p;
+		}
+		if ((names[n] = strdup(e->d_name)) == NULL)
+			break;
+		n++;
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(*names), cmp_name);
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+		struct stat st;
+		int sub;
+
+		snprintf(path, sizeof(path), "%s/%s", dirpath, names[i]);
+		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			diags_add(l->d, path, 0, 0,
+			    "symbolic link skipped (only files in the tree "
+			    "are served)");
+		} else if (S_ISDIR(st.st_mode) && recurse) {
+			if (depth >= DEPTH_MAX) {
+				diags_add(l->d, path, 0, 0, "too deep");
+				continue;
+			}
+			sub = openat(dirfd, names[i],
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub == -1) {
+				diags_add(l->d, path, 0, 0, "cannot open: %s",
+				    strerror(errno));
+				continue;
+			}
+			walk(l, sub, path, depth + 1, recurse, load);
+			close(sub);
+		} else if (S_ISREG(st.st_mode) && has_suffix(names[i], ".gmi"))
+			load(l, dirfd, names[i], path);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static void
+walk_dir(struct loader *l, int rootfd, const char *root, const char *name,
+    int recurse, load_fn load)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno != ENOENT)
+			diags_add(l->d, path, 0, 0, "cannot open: %s",
+			    strerror(errno));
+		return;
+	}
+	walk(l, fd, path, 0, recurse, load);
+	close(fd);
+}
+
+static int
+load_site_info(int rootfd, const char *root, struct site_info *info,
+    struct diags *d)
+{
+	struct yerror err;
+	char path[4096], *data;
+	size_t len;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/site.yaml", root);
+	if ((data = read_at(rootfd, "site.yaml", path, &len, d)) == NULL)
+		return -1;
+	rc = site_info_parse(data, len, info, &err);
+	if (rc == -1)
+		diags_add(d, path, err.line, err.col, "%s", err.msg);
+	free(data);
+	return rc;
+}
+
+static void
+report_dup(void *ctx, const char *file)
+{
+	diags_add(ctx, file, 1, 1, "another file is already served at the "
+	    "same path; this one is left out");
+}
+
+struct snapshot *
+content_load(const char *root, const struct render_opts *o, struct diags *d)
+{
+	struct snapshot *snap;
+	struct loader l;
+	int rootfd;
+
+	if ((rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		diags_add(d, root, 0, 0, "cannot open content directory: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	if ((snap = snapshot_new()) == NULL) {
+		close(rootfd);
+		diags_add(d, root, 0, 0, "out of memory");
+		return NULL;
+	}
+	l.site = &snap->site;
+	l.d = d;
+	if (load_site_info(rootfd, root, &snap->site.info, d) == -1)
+		goto fail;
+	walk_dir(&l, rootfd, root, "posts", 1, load_post);
+	walk_dir(&l, rootfd, root, "pages", 0, load_page);
+	close(rootfd);
+	rootfd = -1;
+	if (site_finish(&snap->site, report_dup, d) == -1)
+		goto oom;
+	if (render_gemini(&snap->site, o, &snap->gemini) == -1)
+		goto oom;
+	return snap;
+oom:
+	diags_add(d, root, 0, 0, "out of memory");
+fail:
+	if (rootfd != -1)
+		close(rootfd);
+	snapshot_unref(snap);
+	return NULL;
+}

@@ -1,0 +1,483 @@
+/* render_gemini: the capsule's pages, indexes and feeds as gemtext. */
+#include "render_gemini.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+
+/*
+ * Appends s with every control byte turned into a space: titles and tags
+ * come from front matter and must never break a gemtext line.
+ */
+static void
+put_clean(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		buf_putc(b, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
+	}
+}
+
+/* A language tag list keeps only what a tag may hold. */
+static void
+put_lang(struct buf *b, const char *lang)
+{
+	int list = strchr(lang, ',') != NULL;
+
+	if (list)
+		buf_putc(b, '"');
+	for (; *lang; lang++)
+		if ((*lang >= 'a' && *lang <= 'z') ||
+		    (*lang >= 'A' && *lang <= 'Z') ||
+		    (*lang >= '0' && *lang <= '9') || *lang == '-' ||
+		    *lang == ',')
+			buf_putc(b, *lang);
+	if (list)
+		buf_putc(b, '"');
+}
+
+static void
+header_gemtext(struct buf *b, const char *lang)
+{
+	buf_puts(b, "20 text/gemini; lang=");
+	put_lang(b, lang);
+	buf_puts(b, "\r\n");
+}
+
+/* Takes b's bytes into the table under path. */
+static int
+add(struct routes *t, const char *path, struct buf *b, int status,
+    size_t body_off)
+{
+	struct response r = {0};
+
+	r.data = buf_steal(b, &r.len);
+	r.status = status;
+	r.body_off = body_off;
+	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;
+}
+
+static int
+add_redirect(struct routes *t, const char *from, const char *to)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "31 %s\r\n", to);
+	return add(t, from, &b, 31, b.len);
+}
+
+static void
+post_url(char *out, size_t n, const struct post *p)
+{
+	snprintf(out, n, "/%04d/%02d/%s.gmi", post_year(p), post_month(p),
+	    p->slug);
+}
+
+/* "=> /2013/08/slug.gmi 2013-08-08 Title": an entry of a subscribable feed. */
+static void
+put_post_link(struct buf *b, const struct post *p)
+{
+	char url[512], ymd[11];
+
+	post_url(url, sizeof(url), p);
+	date_ymd(&p->meta.date, ymd);
+	buf_printf(b, "=> %s %s ", url, ymd);
+	put_clean(b, p->meta.title);
+	buf_putc(b, '\n');
+}
+
+static const char *
+plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static int
+render_home(const struct site *s, struct routes *t)
+{
+	struct buf b;
+	size_t body_off, n;
+
+	buf_init(&b);
+	header_gemtext(&b, s->info.lang);
+	body_off = b.len;
+	buf_puts(&b, "# ");
+	put_clean(&b, s->info.title);
+	buf_puts(&b, "\n\n");
+	if (s->info.subtitle) {
+		put_clean(&b, s->info.subtitle);
+		buf_puts(&b, "\n\n");
+	}
+	if (s->nposts > 0) {
+		buf_puts(&b, "## Latest posts\n\n");
+		n = s->nposts < s->info.home_posts ? s->nposts : s->info.home_posts;
+		for (size_t i = 0; i < n; i++)
+			put_post_link(&b, s->posts[i]);
+		buf_puts(&b, "\n## Archive\n\n");
+		for (size_t i = 0; i < s->nyears; i++)
+			buf_printf(&b, "=> /%04d/ %04d (%zu post%s)\n",
+			    s->years[i].year, s->years[i].year,
+			    s->years[i].nposts, plural(s->years[i].nposts));
+		buf_putc(&b, '\n');
+	}
+	buf_puts(&b, "## About\n\n");
+	for (size_t i = 0; i < s->npages; i++) {
+		buf_printf(&b, "=> /%s.gmi ", s->pages[i]->name);
+		put_clean(&b, s->pages[i]->meta.title);
+		buf_putc(&b, '\n');
+	}
+	buf_puts(&b, "=> /atom.xml Atom feed\n");
+	for (size_t i = 0; i < s->info.nlinks; i++) {
+		buf_puts(&b, "=> ");
+		put_clean(&b, s->info.links[i].url);
+		buf_putc(&b, ' ');
+		put_clean(&b, s->info.links[i].label);
+		buf_putc(&b, '\n');
+	}
+	return add(t, "/", &b, 20, body_off);
+}
+
+static void
+put_month_posts(struct buf *b, const struct site_month *m)
+{
+	for (size_t i = 0; i < m->nposts; i++)
+		put_post_link(b, m->posts[i]);
+}
+
+static void
+put_footer(struct buf *b, const struct site *s)
+{
+	buf_puts(b, "=> / ");
+	put_clean(b, s->info.title);
+	buf_putc(b, '\n');
+}
+
+static int
+render_year(const struct site *s, const struct site_year *y,
+    struct routes *t)
+{
+	char path[32], to[32];
+	struct buf b;
+	size_t body_off;
+
+	buf_init(&b);
+	header_gemtext(&b, s->info.lang);
+	body_off = b.len;
+	buf_printf(&b, "# %04d\n\n", y->year);
+	for (size_t i = 0; i < y->nmonths; i++) {
+		const struct site_month *m = &y->months[i];
+
+		buf_printf(&b, "=> /%04d/%02d/ %s %04d (%zu post%s)\n", m->year,
+		    m->month, date_month_name(m->month), m->year, m->nposts,
+		    plural(m->nposts));
+	}
+	for (size_t i = 0; i < y->nmonths; i++) {
+		const struct site_month *m = &y->months[i];
+
+		buf_printf(&b, "\n## %s %04d\n\n", date_month_name(m->month),
+		    m->year);
+		put_month_posts(&b, m);
+	}
+	buf_putc(&b, '\n');
+	put_footer(&b, s);
+	snprintf(path, sizeof(path), "/%04d/", y->year);
+	snprintf(to, sizeof(to), "/%04d", y->year);
+	if (add(t, path, &b, 20, body_off) == -1)
+		return -1;
+	return add_redirect(t, to, path);
+}
+
+static int
+render_month(const struct site *s, const struct site_month *m,
+    struct routes *t)
+{
+	char path[32], to[32];
+	struct buf b;
+	size_t body_off;
+
+	buf_init(&b);
+	header_gemtext(&b, s->info.lang);
+	body_off = b.len;
+	buf_printf(&b, "# %s %04d\n\n", date_month_name(m->month), m->year);
+	put_month_posts(&b, m);
+	buf_printf(&b, "\n=> /%04d/ All of %04d\n", m->year, m->year);
+	put_footer(&b, s);
+	snprintf(path, sizeof(path), "/%04d/%02d/", m->year, m->month);
+	snprintf(to, sizeof(to), "/%04d/%02d", m->year, m->month);
+	if (add(t, path, &b, 20, body_off) == -1)
+		return -1;
+	return add_redirect(t, to, path);
+}
+
+/* The body as written, without leading blank lines, ending in a newline. */
+static void
+put_body(struct buf *b, const char *body, size_t len)
+{
+	while (len > 0 && (*body == '\n' || *body == '\r')) {
+		body++;
+		len--;
+	}
+	buf_add(b, body, len);
+	if (len > 0 && body[len - 1] != '\n')
+		buf_putc(b, '\n');
+}
+
+static void
+put_neighbour(struct buf *b, const char *what, const struct post *p)
+{
+	char url[512], ymd[11];
+
+	post_url(url, sizeof(url), p);
+	date_ymd(&p->meta.date, ymd);
+	buf_printf(b, "=> %s %s: ", url, what);
+	put_clean(b, p->meta.title);
+	buf_printf(b, " (%s)\n", ymd);
+}
+
+static int
+render_post(const struct site *s, const struct post *p, struct routes *t)
+{
+	const struct post_meta *m = &p->meta;
+	char path[512], ymd[11];
+	struct buf b;
+	size_t body_off;
+
+	buf_init(&b);
+	header_gemtext(&b, m->lang ? m->lang : s->info.lang);
+	body_off = b.len;
+	buf_puts(&b, "# ");
+	put_clean(&b, m->title);
+	date_ymd(&m->date, ymd);
+	buf_printf(&b, "\n\n%s", ymd);
+	if (m->date.has_time)
+		buf_printf(&b, " %02d:%02d", m->date.hour, m->date.min);
+	if (m->author || s->info.author) {
+		buf_puts(&b, " · ");
+		put_clean(&b, m->author ? m->author : s->info.author);
+	}
+	if (m->has_updated) {
+		date_ymd(&m->updated, ymd);
+		buf_printf(&b, " (updated %s)", ymd);
+	}
+	buf_puts(&b, "\n\n");
+	put_body(&b, p->body, p->body_len);
+	buf_putc(&b, '\n');
+	if (m->ntags > 0) {
+		buf_puts(&b, "Tags: ");
+		for (size_t i = 0; i < m->ntags; i++) {
+			if (i > 0)
+				buf_puts(&b, ", ");
+			put_clean(&b, m->tags[i]);
+		}
+		buf_putc(&b, '\n');
+	}
+	if (m->comments >= 0)
+		buf_printf(&b, "Comments on the original post: %ld (not "
+		    "mirrored)\n", m->comments);
+	if (m->source) {
+		buf_puts(&b, "=> ");
+		put_clean(&b, m->source);
+		buf_puts(&b, " Original post\n");
+	}
+	if (m->ntags > 0 || m->comments >= 0 || m->source)
+		buf_putc(&b, '\n');
+	if (p->order > 0)
+		put_neighbour(&b, "Newer", s->posts[p->order - 1]);
+	if (p->order + 1 < s->nposts)
+		put_neighbour(&b, "Older", s->posts[p->order + 1]);
+	buf_printf(&b, "=> /%04d/%02d/ %s %04d\n", post_year(p), post_month(p),
+	    date_month_name(post_month(p)), post_year(p));
+	buf_printf(&b, "=> /%04d/ %04d\n", post_year(p), post_year(p));
+	put_footer(&b, s);
+	post_url(path, sizeof(path), p);
+	return add(t, path, &b, 20, body_off);
+}
+
+static int
+render_page(const struct site *s, const struct page *pg, struct routes *t)
+{
+	char path[512];
+	struct buf b;
+	size_t body_off;
+
+	buf_init(&b);
+	header_gemtext(&b, pg->meta.lang ? pg->meta.lang : s->info.lang);
+	body_off = b.len;
+	buf_puts(&b, "# ");
+	put_clean(&b, pg->meta.title);
+	buf_puts(&b, "\n\n");
+	put_body(&b, pg->body, pg->body_len);
+	buf_putc(&b, '\n');
+	put_footer(&b, s);
+	snprintf(path, sizeof(path), "/%s.gmi", pg->name);
+	return add(t, path, &b, 20, body_off);
+}
+
+/* XML text: escaped, and without the control bytes XML 1.0 forbids. */
+static void
+put_xml(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		default:
+			if (c < 0x20 && c != '\t' && c != '\n')
+				buf_putc(b, ' ');
+			else
+				buf_putc(b, (char)c);
+		}
+	}
+}
+
+static const struct date *
+last_change(const struct post *p)
+{
+	return p->meta.has_updated ? &p->meta.updated : &p->meta.date;
+}
+
+/* The feed changed when its most recently changed entry did. */
+static const char *
+feed_updated(const struct site *s, size_t n, char when[32])
+{
+	const struct date *latest = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct date *d = last_change(s->posts[i]);
+
+		if (latest == NULL || date_epoch(d) > date_epoch(latest))
+			latest = d;
+	}
+	if (latest == NULL)
+		strcpy(when, "1970-01-01T00:00:00Z");
+	else
+		date_rfc3339(latest, when);
+	return when;
+}
+
+static void
+base_url(char *out, size_t n, const struct render_opts *o)
+{
+	if (o->port == 1965)
+		snprintf(out, n, "gemini://%s", o->host);
+	else
+		snprintf(out, n, "gemini://%s:%d", o->host, o->port);
+}
+
+static int
+render_atom(const struct site *s, const struct render_opts *o,
+    struct routes *t)
+{
+	char base[300], url[512], when[32];
+	struct buf b;
+	size_t body_off, n;
+
+	base_url(base, sizeof(base), o);
+	n = s->nposts < s->info.home_posts ? s->nposts : s->info.home_posts;
+	buf_init(&b);
+	buf_puts(&b, "20 application/atom+xml\r\n");
+	body_off = b.len;
+	buf_puts(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+		     "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>");
+	put_xml(&b, s->info.title);
+	buf_puts(&b, "</title>\n");
+	if (s->info.subtitle) {
+		buf_puts(&b, "  <subtitle>");
+		put_xml(&b, s->info.subtitle);
+		buf_puts(&b, "</subtitle>\n");
+	}
+	buf_puts(&b, "  <link href=\"");
+	put_xml(&b, base);
+	buf_puts(&b, "/\" rel=\"alternate\"/>\n  <link href=\"");
+	put_xml(&b, base);
+	buf_puts(&b, "/atom.xml\" rel=\"self\"/>\n  <id>");
+	put_xml(&b, base);
+	buf_puts(&b, "/</id>\n");
+	buf_printf(&b, "  <updated>%s</updated>\n", feed_updated(s, n, when));
+	if (s->info.author) {
+		buf_puts(&b, "  <author><name>");
+		put_xml(&b, s->info.author);
+		buf_puts(&b, "</name></author>\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct post *p = s->posts[i];
+		const struct post_meta *m = &p->meta;
+
+		post_url(url, sizeof(url), p);
+		buf_puts(&b, "  <entry>\n    <title>");
+		put_xml(&b, m->title);
+		buf_puts(&b, "</title>\n    <link href=\"");
+		put_xml(&b, base);
+		put_xml(&b, url);
+		buf_puts(&b, "\" rel=\"alternate\"/>\n    <id>");
+		put_xml(&b, base);
+		put_xml(&b, url);
+		date_rfc3339(&m->date, when);
+		buf_printf(&b, "</id>\n    <published>%s</published>\n", when);
+		date_rfc3339(last_change(p), when);
+		buf_printf(&b, "    <updated>%s</updated>\n", when);
+		if (m->author) {
+			buf_puts(&b, "    <author><name>");
+			put_xml(&b, m->author);
+			buf_puts(&b, "</name></author>\n");
+		}
+		for (size_t k = 0; k < m->ntags; k++) {
+			buf_puts(&b, "    <category term=\"");
+			put_xml(&b, m->tags[k]);
+			buf_puts(&b, "\"/>\n");
+		}
+		if (m->summary) {
+			buf_puts(&b, "    <summary>");
+			put_xml(&b, m->summary);
+			buf_puts(&b, "</summary>\n");
+		}
+		buf_puts(&b, "  </entry>\n");
+	}
+	buf_puts(&b, "</feed>\n");
+	return add(t, "/atom.xml", &b, 20, body_off);
+}
+
+static int
+render_robots(struct routes *t)
+{
+	struct buf b;
+	size_t body_off;
+
+	buf_init(&b);
+	buf_puts(&b, "20 text/plain; charset=utf-8\r\n");
+	body_off = b.len;
+	buf_puts(&b, "User-agent: *\nDisallow:\n");
+	return add(t, "/robots.txt", &b, 20, body_off);
+}
+
+int
+render_gemini(const struct site *s, const struct render_opts *o,
+    struct routes *t)
+{
+	if (render_home(s, t) == -1 || render_atom(s, o, t) == -1 ||
+	    render_robots(t) == -1)
+		return -1;
+	for (size_t i = 0; i < s->nyears; i++) {
+		const struct site_year *y = &s->years[i];
+
+		if (render_year(s, y, t) == -1)
+			return -1;
+		for (size_t k = 0; k < y->nmonths; k++)
+			if (render_month(s, &y->months[k], t) == -1)
+				return -1;
+	}
+	for (size_t i = 0; i < s->nposts; i++)
+		if (render_post(s, s->posts[i], t) == -1)
+			return -1;
+	for (size_t i = 0; i < s->npages; i++)
+		if (render_page(s, s->pages[i], t) == -1)
+			return -1;
+	return 0;
+}

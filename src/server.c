@@ -1,0 +1,218 @@
+/* server: listeners, accept, signals, reload. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "content.h"
+#include "gemini.h"
+#include "log.h"
+
+#define BACKLOG 1024
+#define ACCEPT_PAUSE_MS 100
+
+struct listen_ctx {
+	struct server *srv;
+	int port;
+};
+
+static int
+local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static void
+gemini_accepted(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *peer, int len, void *arg)
+{
+	struct server *srv = arg;
+
+	gemini_accept(srv, fd, peer, local_port(fd));
+}
+
+static void
+resume_accepting(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	for (size_t i = 0; i < srv->ngemini; i++)
+		evconnlistener_enable(srv->gemini[i]);
+}
+
+/*
+ * Out of descriptors (or another accept error): stop accepting for a
+ * moment instead of spinning on a listener that stays readable.
+ */
+static void
+accept_error(struct evconnlistener *l, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
+	int e = EVUTIL_SOCKET_ERROR();
+
+	log_warn("accept: %s; pausing %d ms", strerror(e), ACCEPT_PAUSE_MS);
+	for (size_t i = 0; i < srv->ngemini; i++)
+		evconnlistener_disable(srv->gemini[i]);
+	evtimer_add(srv->resume, &tv);
+}
+
+/* One socket bound to addr:port; returns the fd or -1 with d filled. */
+static int
+bind_one(const char *addr, int port, struct diags *d)
+{
+	struct addrinfo hints = {0}, *res;
+	char portstr[8];
+	int fd, on = 1, rc;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	if ((rc = getaddrinfo(addr, portstr, &hints, &res)) != 0) {
+		diags_add(d, "listen", 0, 0, "%s: %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (res->ai_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
+		goto fail;
+	freeaddrinfo(res);
+	return fd;
+fail:
+	diags_add(d, "listen", 0, 0, "%s port %d: %s", addr, port,
+	    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	freeaddrinfo(res);
+	return -1;
+}
+
+int
+server_listen(struct server *srv, struct diags *d)
+{
+	const struct config *cfg = srv->cfg;
+	int port = cfg->gemini_port, fd;
+
+	if ((srv->resume = evtimer_new(srv->base, resume_accepting, srv)) ==
+	    NULL) {
+		diags_add(d, "listen", 0, 0, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		if ((fd = bind_one(cfg->listen[i], port, d)) == -1)
+			return -1;
+		/* Port 0: the first bind chooses, the others follow it. */
+		if (port == 0)
+			port = local_port(fd);
+		srv->gemini[srv->ngemini] = evconnlistener_new(srv->base,
+		    gemini_accepted, srv,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, BACKLOG, fd);
+		if (srv->gemini[srv->ngemini] == NULL) {
+			diags_add(d, "listen", 0, 0, "%s port %d: %s",
+			    cfg->listen[i], port, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		evconnlistener_set_error_cb(srv->gemini[srv->ngemini],
+		    accept_error);
+		srv->ngemini++;
+		log_info("listening gemini %s %d", cfg->listen[i], port);
+	}
+	srv->gemini_port = port;
+	return 0;
+}
+
+struct snapshot *
+server_load(struct server *srv, struct diags *d)
+{
+	struct render_opts o = {srv->cfg->host, srv->gemini_port};
+
+	return content_load(srv->cfg->root, &o, d);
+}
+
+static void
+reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct snapshot *snap;
+	struct diags d;
+
+	diags_init(&d);
+	snap = server_load(srv, &d);
+	diags_print(&d, stderr, "reload: ");
+	diags_free(&d);
+	if (snap == NULL) {
+		log_warn("reload failed; still serving the previous content");
+		return;
+	}
+	/* Connections keep their own reference to the old snapshot. */
+	snapshot_unref(srv->snap);
+	srv->snap = snap;
+	log_info("reloaded: %zu posts, %zu pages", snap->site.nposts,
+	    snap->site.npages);
+}
+
+static void
+stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopbreak(srv->base);
+}
+
+int
+server_run(struct server *srv)
+{
+	srv->sig_hup = evsignal_new(srv->base, SIGHUP, reload, srv);
+	srv->sig_term = evsignal_new(srv->base, SIGTERM, stop, srv);
+	srv->sig_int = evsignal_new(srv->base, SIGINT, stop, srv);
+	if (!srv->sig_hup || !srv->sig_term || !srv->sig_int)
+		return -1;
+	evsignal_add(srv->sig_hup, NULL);
+	evsignal_add(srv->sig_term, NULL);
+	evsignal_add(srv->sig_int, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return event_base_dispatch(srv->base) == -1 ? -1 : 0;
+}
+
+void
+server_free(struct server *srv)
+{
+	for (size_t i = 0; i < srv->ngemini; i++)
+		evconnlistener_free(srv->gemini[i]);
+	if (srv->sig_hup)
+		event_free(srv->sig_hup);
+	if (srv->sig_term)
+		event_free(srv->sig_term);
+	if (srv->sig_int)
+		event_free(srv->sig_int);
+	if (srv->resume)
+		event_free(srv->resume);
+	snapshot_unref(srv->snap);
+	if (srv->ssl_ctx)
+		SSL_CTX_free(srv->ssl_ctx);
+	if (srv->base)
+		event_base_free(srv->base);
+}

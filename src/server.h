@@ -1,0 +1,45 @@
+/*
+ * server: the event loop, the listening sockets, signals and the current
+ * snapshot. Connections of each protocol live in their own module.
+ */
+#ifndef CAPSULED_SERVER_H
+#define CAPSULED_SERVER_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "diag.h"
+#include "snapshot.h"
+
+struct server {
+	struct event_base *base;
+	struct config *cfg;
+	SSL_CTX *ssl_ctx;
+	struct snapshot *snap;         /* what new requests are served from */
+	struct evconnlistener *gemini[CONFIG_MAX_LISTEN];
+	size_t ngemini;
+	int gemini_port;               /* the bound port (port 0 resolved) */
+	struct event *sig_hup, *sig_term, *sig_int, *resume;
+	size_t nconns;                 /* open connections */
+};
+
+/*
+ * Binds every listen address (IPv6 ones IPv6-only, so each family is
+ * bound explicitly). With port 0 the first bind picks the port and the
+ * others reuse it. Prints "listening gemini ADDR PORT" for each.
+ */
+int server_listen(struct server *srv, struct diags *d);
+
+/* Loads the content tree into a new snapshot (NULL on a fatal problem). */
+struct snapshot *server_load(struct server *srv, struct diags *d);
+
+/* Serves until SIGTERM or SIGINT; SIGHUP reloads the content. */
+int server_run(struct server *srv);
+
+void server_free(struct server *srv);
+
+#endif

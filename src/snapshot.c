@@ -1,0 +1,38 @@
+/* snapshot: the refcounted, read-only result of one load. */
+#include "snapshot.h"
+
+#include <stdlib.h>
+
+struct snapshot *
+snapshot_new(void)
+{
+	struct snapshot *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	atomic_init(&s->refs, 1);
+	site_init(&s->site);
+	routes_init(&s->gemini);
+	s->loaded = time(NULL);
+	return s;
+}
+
+struct snapshot *
+snapshot_ref(struct snapshot *s)
+{
+	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+	return s;
+}
+
+void
+snapshot_unref(struct snapshot *s)
+{
+	if (s == NULL)
+		return;
+	/* The last reference frees; acq_rel orders every reader's use first. */
+	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	routes_free(&s->gemini);
+	site_free(&s->site);
+	free(s);
+}

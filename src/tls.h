@@ -1,0 +1,23 @@
+/*
+ * tls: the server's SSL_CTX and its certificate.
+ *
+ * Gemini clients trust a capsule's certificate on first use, so it must
+ * live long and never change by accident: when DIR/HOST.crt and
+ * DIR/HOST.key do not exist, one is made (ECDSA P-256, the host in
+ * subjectAltName, valid for a century, the key file mode 0600) and kept.
+ */
+#ifndef CAPSULED_TLS_H
+#define CAPSULED_TLS_H
+
+#include <openssl/ssl.h>
+
+#include "diag.h"
+
+/*
+ * Loads (or first creates) the certificate of host in cert_dir and returns
+ * a context for TLS 1.2 and 1.3 only. NULL, with the reason in d, on error.
+ */
+SSL_CTX *tls_server_ctx(const char *cert_dir, const char *host,
+    struct diags *d);
+
+#endif
