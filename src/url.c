@@ -68,8 +68,8 @@ hex_value(unsigned char c)
 static int
 is_host_byte(unsigned char c)
 {
-	return is_alpha(c) || is_digit(c) || c == '-' || c == '.' ||
-	    c == '_' || c >= 0x80;
+	return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' ||
+	       c >= 0x80;
 }
 
 /*
@@ -79,8 +79,8 @@ is_host_byte(unsigned char c)
  * an escape can build an invalid sequence out of valid ASCII.
  */
 static int
-pct_decode(const char *src, size_t n, char *dst, size_t dstsize,
-    size_t *outlen, enum decode_mode mode, const char **why)
+pct_decode(const char *src, size_t n, char *dst, size_t dstsize, size_t *outlen,
+           enum decode_mode mode, const char **why)
 {
 	size_t i = 0, w = 0;
 
@@ -168,7 +168,7 @@ remove_dot_segments(const char *in, size_t n, char *out, size_t outsize)
 			if (last && put(out, outsize, &w, "/", 1) == -1)
 				return -1;
 		} else if (seglen == 2 && in[start] == '.' &&
-		    in[start + 1] == '.') {
+		           in[start + 1] == '.') {
 			/* drop the last "/segment" written, if any */
 			while (w > 0 && out[--w] != '/')
 				;
@@ -192,7 +192,7 @@ remove_dot_segments(const char *in, size_t n, char *out, size_t outsize)
 /* Host and optional port from auth[0..n), which holds no '@'. */
 static enum url_status
 parse_authority(const char *auth, size_t n, struct gemini_request *req,
-    const char **why)
+                const char **why)
 {
 	const char *colon, *port;
 	size_t hlen, portlen;
@@ -231,14 +231,15 @@ parse_authority(const char *auth, size_t n, struct gemini_request *req,
 		if (hlen == 0)
 			REFUSE("empty host");
 		if (pct_decode(auth, hlen, req->host, sizeof(req->host), &dlen,
-			DECODE_HOST, why) == -1)
+		               DECODE_HOST, why) == -1)
 			return URL_MALFORMED;
 		if (dlen == 0)
 			REFUSE("empty host");
 		if (!utf8_valid(req->host, dlen, NULL))
 			REFUSE("invalid UTF-8 in host");
 		for (size_t i = 0; i < dlen; i++)
-			req->host[i] = (char)to_lower((unsigned char)req->host[i]);
+			req->host[i] =
+			    (char)to_lower((unsigned char)req->host[i]);
 		if (colon == NULL)
 			colon = auth + n;
 	}
@@ -249,7 +250,8 @@ parse_authority(const char *auth, size_t n, struct gemini_request *req,
 	port = colon + 1;
 	portlen = (size_t)(auth + n - port);
 	if (portlen == 0)
-		return URL_OK; /* "host:" means the default port, RFC 3986 3.2.3 */
+		return URL_OK; /* "host:" means the default port, RFC 3986 3.2.3
+		                */
 	{
 		long v = 0;
 
@@ -267,7 +269,7 @@ parse_authority(const char *auth, size_t n, struct gemini_request *req,
 
 enum url_status
 url_parse_request(const char *line, size_t len, struct gemini_request *req,
-    const char **why)
+                  const char **why)
 {
 	static const char bom[] = "\xEF\xBB\xBF";
 	const unsigned char *u = (const unsigned char *)line;
@@ -326,8 +328,8 @@ url_parse_request(const char *line, size_t len, struct gemini_request *req,
 			break;
 	if (memchr(auth, '@', (size_t)(auth_end - auth)) != NULL)
 		REFUSE("userinfo");
-	if ((st = parse_authority(auth, (size_t)(auth_end - auth), req,
-		 why)) != URL_OK)
+	if ((st = parse_authority(auth, (size_t)(auth_end - auth), req, why)) !=
+	    URL_OK)
 		return st;
 
 	qmark = memchr(auth_end, '?', (size_t)(end - auth_end));
@@ -337,7 +339,7 @@ url_parse_request(const char *line, size_t len, struct gemini_request *req,
 	/* Path: decode, check, then remove dot segments (in that order). */
 	req->had_slash_path = qmark > auth_end;
 	if (pct_decode(auth_end, (size_t)(qmark - auth_end), tmp, sizeof(tmp),
-		&dlen, DECODE_PATH, why) == -1)
+	               &dlen, DECODE_PATH, why) == -1)
 		return URL_MALFORMED;
 	if (!utf8_valid(tmp, dlen, NULL))
 		REFUSE("invalid UTF-8 in path (percent-decoded)");
@@ -352,12 +354,13 @@ url_parse_request(const char *line, size_t len, struct gemini_request *req,
 		size_t qlen = (size_t)(end - qmark - 1);
 
 		if (pct_decode(qmark + 1, qlen, tmp, sizeof(tmp), &dlen,
-			DECODE_QUERY, why) == -1)
+		               DECODE_QUERY, why) == -1)
 			return URL_MALFORMED;
 		if (!utf8_valid(tmp, dlen, NULL))
 			REFUSE("invalid UTF-8 in query (percent-decoded)");
 		if (qlen >= sizeof(req->query))
-			REFUSE("query too long"); /* cannot happen: len <= 1024 */
+			REFUSE(
+			    "query too long"); /* cannot happen: len <= 1024 */
 		memcpy(req->query, qmark + 1, qlen);
 		req->query[qlen] = '\0';
 		req->has_query = 1;
@@ -403,7 +406,8 @@ host_canon(const char *host, char *out, size_t outsize)
 		char *ace = NULL;
 
 		if (idn2_to_ascii_8z(out, &ace,
-			IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK &&
+		                     IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) ==
+		        IDN2_OK &&
 		    ace != NULL) {
 			size_t alen = strlen(ace);
 

@@ -20,8 +20,8 @@
 
 struct parse_case {
 	const char *line;
-	size_t len;	  /* 0: strlen(line); set for embedded NUL bytes */
-	const char *fill; /* repeated after line until total bytes... */
+	size_t len;         /* 0: strlen(line); set for embedded NUL bytes */
+	const char *fill;   /* repeated after line until total bytes... */
 	const char *suffix; /* ...with this at the end */
 	size_t total;
 	enum url_status st;
@@ -29,7 +29,7 @@ struct parse_case {
 	int port;
 	const char *path;  /* the fill and suffix are appended to it too */
 	const char *query; /* NULL: no '?' at all */
-	int noslash;	   /* the URI has no path: had_slash_path is 0 */
+	int noslash;       /* the URI has no path: had_slash_path is 0 */
 };
 
 #define OK(l, h, po, pa, q)                                                    \
@@ -63,213 +63,221 @@ struct parse_case {
 
 /* "\xFF" "x": a hex escape eats every hex digit after it, hence the splits. */
 static const struct parse_case parse_cases[] = {
-	/* the plain case, and the empty path as the home page */
-	OK("gemini://h/", "h", -1, "/", NULL),
-	OK("gemini://h/index.gmi", "h", -1, "/index.gmi", NULL),
-	OK_NOSLASH("gemini://h", "h", -1, NULL),
-	OK_NOSLASH("gemini://h?q", "h", -1, "q"),
-	OK_NOSLASH("gemini://h:1965", "h", 1965, NULL),
+    /* the plain case, and the empty path as the home page */
+    OK("gemini://h/", "h", -1, "/", NULL),
+    OK("gemini://h/index.gmi", "h", -1, "/index.gmi", NULL),
+    OK_NOSLASH("gemini://h", "h", -1, NULL),
+    OK_NOSLASH("gemini://h?q", "h", -1, "q"),
+    OK_NOSLASH("gemini://h:1965", "h", 1965, NULL),
 
-	/* length: bytes, not characters; CRLF is not part of the line */
-	SIZED("gemini://h/", "a", "", 1024, URL_OK, "/"),
-	SIZED("gemini://h/", "a", "", 1025, URL_MALFORMED, NULL),
-	SIZED("gemini://h/", "a", "\xC3\xA9", 1024, URL_OK, "/"),
-	SIZED("gemini://h/", "a", "\xC3\xA9", 1025, URL_MALFORMED, NULL),
-	/* 337 three-byte euro signs: 350 characters, 1024 and 1025 bytes */
-	SIZED("gemini://h/", "\xE2\x82\xAC", "ab", 1024, URL_OK, "/"),
-	SIZED("gemini://h/", "\xE2\x82\xAC", "abc", 1025, URL_MALFORMED,
-	    NULL),
-	/* a 1024-byte URI all percent escapes decodes to a short path */
-	SIZED("gemini://h/", "%41", "%41", 1025, URL_MALFORMED, NULL),
+    /* length: bytes, not characters; CRLF is not part of the line */
+    SIZED("gemini://h/", "a", "", 1024, URL_OK, "/"),
+    SIZED("gemini://h/", "a", "", 1025, URL_MALFORMED, NULL),
+    SIZED("gemini://h/", "a", "\xC3\xA9", 1024, URL_OK, "/"),
+    SIZED("gemini://h/", "a", "\xC3\xA9", 1025, URL_MALFORMED, NULL),
+    /* 337 three-byte euro signs: 350 characters, 1024 and 1025 bytes */
+    SIZED("gemini://h/", "\xE2\x82\xAC", "ab", 1024, URL_OK, "/"),
+    SIZED("gemini://h/", "\xE2\x82\xAC", "abc", 1025, URL_MALFORMED, NULL),
+    /* a 1024-byte URI all percent escapes decodes to a short path */
+    SIZED("gemini://h/", "%41", "%41", 1025, URL_MALFORMED, NULL),
 
-	/* userinfo */
-	BAD("gemini://user@h/"),
-	BAD("gemini://user:pw@h/"),
-	BAD("gemini://@h/"),
-	BAD("https://user@h/"), /* malformed wins over the scheme */
+    /* userinfo */
+    BAD("gemini://user@h/"),
+    BAD("gemini://user:pw@h/"),
+    BAD("gemini://@h/"),
+    BAD("https://user@h/"), /* malformed wins over the scheme */
 
-	/* fragment */
-	BAD("gemini://h/#x"),
-	BAD("gemini://h/page?q#frag"),
-	BAD("gemini://h#"),
+    /* fragment */
+    BAD("gemini://h/#x"),
+    BAD("gemini://h/page?q#frag"),
+    BAD("gemini://h#"),
 
-	/* leading BOM */
-	BAD("\xEF\xBB\xBF" "gemini://h/"),
+    /* leading BOM */
+    BAD("\xEF\xBB\xBF"
+        "gemini://h/"),
 
-	/* invalid UTF-8, raw */
-	BAD("gemini://h/\xC0\xAE"),	    /* overlong '.' */
-	BAD("gemini://h/\xFF"),
-	BAD("gemini://h/\xE2\x82"),	    /* truncated */
-	BAD("gemini://h/\xED\xA0\x80"),   /* surrogate */
-	BAD("gemini://h/\xF4\x90\x80\x80"), /* above U+10FFFF */
-	BAD("gemini://h\xFF/"),
-	BAD("gemini://h/?\xFF"),
-	/* invalid UTF-8, percent-encoded */
-	BAD("gemini://h/%C0%AE"),
-	BAD("gemini://h/%FF"),
-	BAD("gemini://h/%ED%A0%80"),
-	BAD("gemini://h/%E2%82"),
-	BAD("gemini://h/?%FF"),
-	BAD("gemini://h/?%C0%AE"),
-	BAD("gemini://h%FF/"),
-	/* valid UTF-8, raw and encoded */
-	OK("gemini://h/%C3%A9t%C3%A9", "h", -1, "/\xC3\xA9t\xC3\xA9", NULL),
-	OK("gemini://h/\xC3\xA9t\xC3\xA9", "h", -1, "/\xC3\xA9t\xC3\xA9",
-	    NULL),
-	OK("gemini://h/?%C3%A9", "h", -1, "/", "%C3%A9"),
+    /* invalid UTF-8, raw */
+    BAD("gemini://h/\xC0\xAE"), /* overlong '.' */
+    BAD("gemini://h/\xFF"),
+    BAD("gemini://h/\xE2\x82"),         /* truncated */
+    BAD("gemini://h/\xED\xA0\x80"),     /* surrogate */
+    BAD("gemini://h/\xF4\x90\x80\x80"), /* above U+10FFFF */
+    BAD("gemini://h\xFF/"),
+    BAD("gemini://h/?\xFF"),
+    /* invalid UTF-8, percent-encoded */
+    BAD("gemini://h/%C0%AE"),
+    BAD("gemini://h/%FF"),
+    BAD("gemini://h/%ED%A0%80"),
+    BAD("gemini://h/%E2%82"),
+    BAD("gemini://h/?%FF"),
+    BAD("gemini://h/?%C0%AE"),
+    BAD("gemini://h%FF/"),
+    /* valid UTF-8, raw and encoded */
+    OK("gemini://h/%C3%A9t%C3%A9", "h", -1, "/\xC3\xA9t\xC3\xA9", NULL),
+    OK("gemini://h/\xC3\xA9t\xC3\xA9", "h", -1, "/\xC3\xA9t\xC3\xA9", NULL),
+    OK("gemini://h/?%C3%A9", "h", -1, "/", "%C3%A9"),
 
-	/* NUL, raw and %00 */
-	BAD_BYTES("gemini://h/a\0b"),
-	BAD_BYTES("\0"),
-	BAD_BYTES("gemini://h/\0"),
-	BAD("gemini://h/a%00b"),
-	BAD("gemini://h/?a%00"),
-	BAD("gemini://h%00/"),
+    /* NUL, raw and %00 */
+    BAD_BYTES("gemini://h/a\0b"),
+    BAD_BYTES("\0"),
+    BAD_BYTES("gemini://h/\0"),
+    BAD("gemini://h/a%00b"),
+    BAD("gemini://h/?a%00"),
+    BAD("gemini://h%00/"),
 
-	/* relative, scheme-less, empty */
-	BAD(""),
-	BAD("/index.gmi"),
-	BAD("index.gmi"),
-	BAD("//h/"),
-	BAD("h/"),
-	BAD("?q"),
-	BAD("gemini:"),
-	BAD("gemini:/h/"),
-	BAD("gemini:h/"),
-	BAD("://h/"),
-	BAD("1gemini://h/"),
-	BAD("mailto:someone@h"), /* no authority */
+    /* relative, scheme-less, empty */
+    BAD(""),
+    BAD("/index.gmi"),
+    BAD("index.gmi"),
+    BAD("//h/"),
+    BAD("h/"),
+    BAD("?q"),
+    BAD("gemini:"),
+    BAD("gemini:/h/"),
+    BAD("gemini:h/"),
+    BAD("://h/"),
+    BAD("1gemini://h/"),
+    BAD("mailto:someone@h"), /* no authority */
 
-	/* garbage */
-	BAD("!!!"),
-	BAD("::::"),
-	BAD("gemini//h/"),
-	BAD("gemini://"),
-	BAD("gemini:///index.gmi"), /* empty host */
-	BAD("gemini://:1965/"),
-	BAD("gemini://::1/"),
-	BAD("gemini://h$x/"),
-	BAD("gemini://h%2Fx/"), /* decoded '/' in the host */
-	BAD("gem ini://h/"),
-	BAD("\x16\x03\x01"), /* a TLS record on the wrong port */
+    /* garbage */
+    BAD("!!!"),
+    BAD("::::"),
+    BAD("gemini//h/"),
+    BAD("gemini://"),
+    BAD("gemini:///index.gmi"), /* empty host */
+    BAD("gemini://:1965/"),
+    BAD("gemini://::1/"),
+    BAD("gemini://h$x/"),
+    BAD("gemini://h%2Fx/"), /* decoded '/' in the host */
+    BAD("gem ini://h/"),
+    BAD("\x16\x03\x01"), /* a TLS record on the wrong port */
 
-	/* bad percent escapes */
-	BAD("gemini://h/%G1"),
-	BAD("gemini://h/%1G"),
-	BAD("gemini://h/%"),
-	BAD("gemini://h/%4"),
-	BAD("gemini://h/a%"),
-	BAD("gemini://h/?%zz"),
-	BAD("gemini://h/?q%"),
-	BAD("gemini://h%/"),
+    /* bad percent escapes */
+    BAD("gemini://h/%G1"),
+    BAD("gemini://h/%1G"),
+    BAD("gemini://h/%"),
+    BAD("gemini://h/%4"),
+    BAD("gemini://h/a%"),
+    BAD("gemini://h/?%zz"),
+    BAD("gemini://h/?q%"),
+    BAD("gemini://h%/"),
 
-	/* schemes: case-insensitive, others are 53 */
-	OK("GEMINI://h/", "h", -1, "/", NULL),
-	OK("Gemini://h/", "h", -1, "/", NULL),
-	OTHER("https://h/"),
-	OTHER("http://h/"),
-	OTHER("gopher://h:70/"),
-	OTHER("gemini+x://h/"),
-	OTHER("geminis://h/"),
+    /* schemes: case-insensitive, others are 53 */
+    OK("GEMINI://h/", "h", -1, "/", NULL),
+    OK("Gemini://h/", "h", -1, "/", NULL),
+    OTHER("https://h/"),
+    OTHER("http://h/"),
+    OTHER("gopher://h:70/"),
+    OTHER("gemini+x://h/"),
+    OTHER("geminis://h/"),
 
-	/* dot segments: decoded, then removed, never above the root */
-	OK("gemini://h/a/../b", "h", -1, "/b", NULL),
-	OK("gemini://h/../../etc/passwd", "h", -1, "/etc/passwd", NULL),
-	OK("gemini://h/%2e%2e/%2E%2E/etc/passwd", "h", -1, "/etc/passwd",
-	    NULL),
-	OK("gemini://h/a/%2e%2e/b", "h", -1, "/b", NULL),
-	OK("gemini://h/a/..%2fb", "h", -1, "/b", NULL),
-	OK("gemini://h/a%2F..%2F..%2Fx", "h", -1, "/x", NULL),
-	OK("gemini://h/a/./b", "h", -1, "/a/b", NULL),
-	OK("gemini://h/a/%2E/b", "h", -1, "/a/b", NULL),
-	OK("gemini://h/a/b/..", "h", -1, "/a/", NULL),
-	OK("gemini://h/a/.", "h", -1, "/a/", NULL),
-	OK("gemini://h/..", "h", -1, "/", NULL),
-	OK("gemini://h/.", "h", -1, "/", NULL),
-	OK("gemini://h/./", "h", -1, "/", NULL),
-	OK("gemini://h/a//../b", "h", -1, "/a/b", NULL),
-	OK("gemini://h/...", "h", -1, "/...", NULL),
-	OK("gemini://h/a/..b", "h", -1, "/a/..b", NULL),
-	OK("gemini://h/.hidden", "h", -1, "/.hidden", NULL),
-	OK("gemini://h/dir/", "h", -1, "/dir/", NULL),
-	OK("gemini://h/dir", "h", -1, "/dir", NULL),
-	/* decoded once only: "%252e" is the name "%2e", not a dot */
-	OK("gemini://h/%252e%252e/x", "h", -1, "/%2e%2e/x", NULL),
-	OK("gemini://h/a%20b", "h", -1, "/a b", NULL),
-	OK("gemini://h/a%2Fb", "h", -1, "/a/b", NULL),
-	/* a control byte decoded into a path: no file has such a name */
-	BAD("gemini://h/a%0Ab"),
-	BAD("gemini://h/a%7F"),
-	BAD("gemini://h/a%09"),
+    /* dot segments: decoded, then removed, never above the root */
+    OK("gemini://h/a/../b", "h", -1, "/b", NULL),
+    OK("gemini://h/../../etc/passwd", "h", -1, "/etc/passwd", NULL),
+    OK("gemini://h/%2e%2e/%2E%2E/etc/passwd", "h", -1, "/etc/passwd", NULL),
+    OK("gemini://h/a/%2e%2e/b", "h", -1, "/b", NULL),
+    OK("gemini://h/a/..%2fb", "h", -1, "/b", NULL),
+    OK("gemini://h/a%2F..%2F..%2Fx", "h", -1, "/x", NULL),
+    OK("gemini://h/a/./b", "h", -1, "/a/b", NULL),
+    OK("gemini://h/a/%2E/b", "h", -1, "/a/b", NULL),
+    OK("gemini://h/a/b/..", "h", -1, "/a/", NULL),
+    OK("gemini://h/a/.", "h", -1, "/a/", NULL),
+    OK("gemini://h/..", "h", -1, "/", NULL),
+    OK("gemini://h/.", "h", -1, "/", NULL),
+    OK("gemini://h/./", "h", -1, "/", NULL),
+    OK("gemini://h/a//../b", "h", -1, "/a/b", NULL),
+    OK("gemini://h/...", "h", -1, "/...", NULL),
+    OK("gemini://h/a/..b", "h", -1, "/a/..b", NULL),
+    OK("gemini://h/.hidden", "h", -1, "/.hidden", NULL),
+    OK("gemini://h/dir/", "h", -1, "/dir/", NULL),
+    OK("gemini://h/dir", "h", -1, "/dir", NULL),
+    /* decoded once only: "%252e" is the name "%2e", not a dot */
+    OK("gemini://h/%252e%252e/x", "h", -1, "/%2e%2e/x", NULL),
+    OK("gemini://h/a%20b", "h", -1, "/a b", NULL),
+    OK("gemini://h/a%2Fb", "h", -1, "/a/b", NULL),
+    /* a control byte decoded into a path: no file has such a name */
+    BAD("gemini://h/a%0Ab"),
+    BAD("gemini://h/a%7F"),
+    BAD("gemini://h/a%09"),
 
-	/* the query is kept encoded, and not normalised */
-	OK("gemini://h/s?hello%20world", "h", -1, "/s", "hello%20world"),
-	OK("gemini://h/s?", "h", -1, "/s", ""),
-	OK("gemini://h/s?a?b/../c", "h", -1, "/s", "a?b/../c"),
-	OK("gemini://h/s?a+b&c=d", "h", -1, "/s", "a+b&c=d"),
-	OK("gemini://h/s?line%0Aline", "h", -1, "/s", "line%0Aline"),
-	OK("gemini://h/a/../s?x", "h", -1, "/s", "x"),
+    /* the query is kept encoded, and not normalised */
+    OK("gemini://h/s?hello%20world", "h", -1, "/s", "hello%20world"),
+    OK("gemini://h/s?", "h", -1, "/s", ""),
+    OK("gemini://h/s?a?b/../c", "h", -1, "/s", "a?b/../c"),
+    OK("gemini://h/s?a+b&c=d", "h", -1, "/s", "a+b&c=d"),
+    OK("gemini://h/s?line%0Aline", "h", -1, "/s", "line%0Aline"),
+    OK("gemini://h/a/../s?x", "h", -1, "/s", "x"),
 
-	/* IPv6 literal hosts keep their brackets */
-	OK("gemini://[::1]:1965/", "[::1]", 1965, "/", NULL),
-	OK("gemini://[::1]/", "[::1]", -1, "/", NULL),
-	OK_NOSLASH("gemini://[::1]", "[::1]", -1, NULL),
-	OK("gemini://[2001:DB8::1]:1965/x", "[2001:db8::1]", 1965, "/x", NULL),
-	OK("gemini://[::ffff:127.0.0.1]/", "[::ffff:127.0.0.1]", -1, "/",
-	    NULL),
-	BAD("gemini://[::1/"),
-	BAD("gemini://[]/"),
-	BAD("gemini://[zz]/"),
-	BAD("gemini://[::1]x/"),
-	BAD("gemini://[::1]:x/"),
-	BAD("gemini://[fe80::1%25eth0]/"),
-	BAD("gemini://[v1.x]/"),
-	BAD("gemini://[127.0.0.1]/"),
+    /* IPv6 literal hosts keep their brackets */
+    OK("gemini://[::1]:1965/", "[::1]", 1965, "/", NULL),
+    OK("gemini://[::1]/", "[::1]", -1, "/", NULL),
+    OK_NOSLASH("gemini://[::1]", "[::1]", -1, NULL),
+    OK("gemini://[2001:DB8::1]:1965/x", "[2001:db8::1]", 1965, "/x", NULL),
+    OK("gemini://[::ffff:127.0.0.1]/", "[::ffff:127.0.0.1]", -1, "/", NULL),
+    BAD("gemini://[::1/"),
+    BAD("gemini://[]/"),
+    BAD("gemini://[zz]/"),
+    BAD("gemini://[::1]x/"),
+    BAD("gemini://[::1]:x/"),
+    BAD("gemini://[fe80::1%25eth0]/"),
+    BAD("gemini://[v1.x]/"),
+    BAD("gemini://[127.0.0.1]/"),
 
-	/* ports */
-	OK("gemini://h:1965/", "h", 1965, "/", NULL),
-	OK("gemini://h:/", "h", -1, "/", NULL),
-	OK("gemini://h:0/", "h", 0, "/", NULL),
-	OK("gemini://h:65535/", "h", 65535, "/", NULL),
-	OK("gemini://h:01965/", "h", 1965, "/", NULL),
-	BAD("gemini://h:65536/"),
-	BAD("gemini://h:99999/"),
-	BAD("gemini://h:99999999999999999999/"),
-	BAD("gemini://h:abc/"),
-	BAD("gemini://h:-1/"),
-	BAD("gemini://h:+1/"),
-	BAD("gemini://h:1965a/"),
-	BAD("gemini://h:19:65/"),
+    /* ports */
+    OK("gemini://h:1965/", "h", 1965, "/", NULL),
+    OK("gemini://h:/", "h", -1, "/", NULL),
+    OK("gemini://h:0/", "h", 0, "/", NULL),
+    OK("gemini://h:65535/", "h", 65535, "/", NULL),
+    OK("gemini://h:01965/", "h", 1965, "/", NULL),
+    BAD("gemini://h:65536/"),
+    BAD("gemini://h:99999/"),
+    BAD("gemini://h:99999999999999999999/"),
+    BAD("gemini://h:abc/"),
+    BAD("gemini://h:-1/"),
+    BAD("gemini://h:+1/"),
+    BAD("gemini://h:1965a/"),
+    BAD("gemini://h:19:65/"),
 
-	/* spaces and control bytes anywhere */
-	BAD("gemini://h/a b"),
-	BAD(" gemini://h/"),
-	BAD("gemini://h/ "),
-	BAD("gemini://h /"),
-	BAD("gemini://h/\t"),
-	BAD("gemini://h/\x7F"),
-	BAD("gemini://h/a\rb"),
-	BAD("gemini://h/\r"),
-	BAD("gemini://h/\n"),
-	BAD("gemini://h/\x1B[31m"),
-	BAD("gemini://h/?a\x01"),
+    /* spaces and control bytes anywhere */
+    BAD("gemini://h/a b"),
+    BAD(" gemini://h/"),
+    BAD("gemini://h/ "),
+    BAD("gemini://h /"),
+    BAD("gemini://h/\t"),
+    BAD("gemini://h/\x7F"),
+    BAD("gemini://h/a\rb"),
+    BAD("gemini://h/\r"),
+    BAD("gemini://h/\n"),
+    BAD("gemini://h/\x1B[31m"),
+    BAD("gemini://h/?a\x01"),
 
-	/* hosts: ASCII lower-cased, UTF-8 and punycode kept as written */
-	OK("gemini://EXAMPLE.Org/", "example.org", -1, "/", NULL),
-	OK("gemini://Example.ORG:1965/A", "example.org", 1965, "/A", NULL),
-	OK("gemini://b\xC3\xBC" "cher.example/", "b\xC3\xBC" "cher.example",
-	    -1, "/", NULL),
-	OK("gemini://XN--BCHER-KVA.example/", "xn--bcher-kva.example", -1, "/",
-	    NULL),
-	OK("gemini://example.org./", "example.org.", -1, "/", NULL),
-	OK("gemini://h%41/", "ha", -1, "/", NULL),
-	OK("gemini://my_host-1/", "my_host-1", -1, "/", NULL),
-	OK("gemini://127.0.0.1:1965/", "127.0.0.1", 1965, "/", NULL),
-	/* 255 bytes of host fit, 256 do not */
-	{.line = "gemini://", .fill = "h", .suffix = "/", .total = 265,
-	    .st = URL_OK, .port = -1, .path = "/"},
-	{.line = "gemini://", .fill = "h", .suffix = "/", .total = 266,
-	    .st = URL_MALFORMED},
+    /* hosts: ASCII lower-cased, UTF-8 and punycode kept as written */
+    OK("gemini://EXAMPLE.Org/", "example.org", -1, "/", NULL),
+    OK("gemini://Example.ORG:1965/A", "example.org", 1965, "/A", NULL),
+    OK("gemini://b\xC3\xBC"
+       "cher.example/",
+       "b\xC3\xBC"
+       "cher.example",
+       -1, "/", NULL),
+    OK("gemini://XN--BCHER-KVA.example/", "xn--bcher-kva.example", -1, "/",
+       NULL),
+    OK("gemini://example.org./", "example.org.", -1, "/", NULL),
+    OK("gemini://h%41/", "ha", -1, "/", NULL),
+    OK("gemini://my_host-1/", "my_host-1", -1, "/", NULL),
+    OK("gemini://127.0.0.1:1965/", "127.0.0.1", 1965, "/", NULL),
+    /* 255 bytes of host fit, 256 do not */
+    {.line = "gemini://",
+     .fill = "h",
+     .suffix = "/",
+     .total = 265,
+     .st = URL_OK,
+     .port = -1,
+     .path = "/"},
+    {.line = "gemini://",
+     .fill = "h",
+     .suffix = "/",
+     .total = 266,
+     .st = URL_MALFORMED},
 };
 
 /* Builds a row's line into out; returns its length. */
@@ -298,13 +306,12 @@ build_line(const struct parse_case *c, char *out, size_t outsize)
 
 /* The same growth for the expected path of a SIZED row. */
 static void
-build_expected_path(const struct parse_case *c, const char *line,
-    size_t len, char *out, size_t outsize)
+build_expected_path(const struct parse_case *c, const char *line, size_t len,
+                    char *out, size_t outsize)
 {
 	size_t pre = strlen(c->line);
 
-	snprintf(out, outsize, "%s%.*s", c->path, (int)(len - pre),
-	    line + pre);
+	snprintf(out, outsize, "%s%.*s", c->path, (int)(len - pre), line + pre);
 }
 
 /* Prints a line with unprintable bytes escaped, for failure reports. */
@@ -347,7 +354,7 @@ check_parse_case(size_t row, const struct parse_case *c)
 
 	if (st != c->st) {
 		MISMATCH("status %d, want %d (%s)", st, c->st,
-		    why ? why : "no reason");
+		         why ? why : "no reason");
 		return 1;
 	}
 	if (st != URL_OK) {
@@ -363,24 +370,24 @@ check_parse_case(size_t row, const struct parse_case *c)
 	if (c->path != NULL) {
 		if (c->total > 0 && c->host != NULL)
 			build_expected_path(c, line, len, want_path,
-			    sizeof(want_path));
+			                    sizeof(want_path));
 		else
 			snprintf(want_path, sizeof(want_path), "%s", c->path);
 		if (strcmp(req.path, want_path) != 0)
 			MISMATCH("path \"%s\", want \"%s\"", req.path,
-			    want_path);
+			         want_path);
 	}
 	if (req.path[0] != '/')
 		MISMATCH("path \"%s\" does not start with '/'", req.path);
 	if (req.had_slash_path != !c->noslash)
 		MISMATCH("had_slash_path %d, want %d", req.had_slash_path,
-		    !c->noslash);
+		         !c->noslash);
 	if (c->query == NULL && req.has_query)
 		MISMATCH("query \"%s\", want none", req.query);
 	if (c->query != NULL &&
 	    (!req.has_query || strcmp(req.query, c->query) != 0))
 		MISMATCH("query \"%s\" (has_query %d), want \"%s\"", req.query,
-		    req.has_query, c->query);
+		         req.has_query, c->query);
 #undef MISMATCH
 	return bad;
 }
@@ -402,10 +409,9 @@ test_parse_null_why(void **state)
 {
 	struct gemini_request req;
 
-	assert_int_equal(url_parse_request("x", 1, &req, NULL),
-	    URL_MALFORMED);
+	assert_int_equal(url_parse_request("x", 1, &req, NULL), URL_MALFORMED);
 	assert_int_equal(url_parse_request("gemini://h/", 11, &req, NULL),
-	    URL_OK);
+	                 URL_OK);
 }
 
 /*
@@ -415,8 +421,8 @@ test_parse_null_why(void **state)
 static void
 test_parse_no_dot_segments_survive(void **state)
 {
-	static const char *pieces[] = {"/", "..", ".", "%2e", "%2E", "%2f",
-	    "%2F", "a", "b", "%252e", "?", "//"};
+	static const char *pieces[] = {"/",   "..", ".", "%2e",   "%2E", "%2f",
+	                               "%2F", "a",  "b", "%252e", "?",   "//"};
 	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
 	uint32_t seed = 1965;
 
@@ -458,36 +464,57 @@ struct host_case {
 };
 
 static const struct host_case host_cases[] = {
-	{"example.org", "example.org", 1},
-	{"EXAMPLE.org", "example.ORG", 1},
-	{"example.org", "example.com", 0},
-	{"example.org", "www.example.org", 0},
-	{"example.org", "example.or", 0},
-	/* one trailing dot, either side */
-	{"example.org.", "example.org", 1},
-	{"example.org", "example.org.", 1},
-	{"example.org..", "example.org", 0},
-	/* IDN: UTF-8 and A-label are one name, both ways */
-	{"b\xC3\xBC" "cher.example", "xn--bcher-kva.example", 1},
-	{"xn--bcher-kva.example", "b\xC3\xBC" "cher.example", 1},
-	{"b\xC3\xBC" "cher.example", "b\xC3\xBC" "cher.example", 1},
-	{"B\xC3\x9C" "CHER.example", "xn--bcher-kva.example", 1},
-	{"XN--BCHER-KVA.EXAMPLE", "b\xC3\xBC" "cher.example", 1},
-	{"b\xC3\xBC" "cher.example.", "xn--bcher-kva.example", 1},
-	{"bucher.example", "b\xC3\xBC" "cher.example", 0},
-	{"bucher.example", "xn--bcher-kva.example", 0},
-	/* decomposed u + combining diaeresis is the same name after NFC */
-	{"bu\xCC\x88" "cher.example", "xn--bcher-kva.example", 1},
-	/* non-transitional: sharp s stays itself, it is not "ss" */
-	{"fa\xC3\x9F.de", "xn--fa-hia.de", 1},
-	{"fa\xC3\x9F.de", "fass.de", 0},
-	/* names IDNA refuses still equal themselves, and nothing else */
-	{"my_host", "MY_HOST", 1},
-	{"\xE2\x98\x83_x.example", "\xE2\x98\x83_x.example", 1},
-	{"[::1]", "[::1]", 1},
-	{"[::1]", "localhost", 0},
-	{"", "example.org", 0},
-	{".", ".", 0},
+    {"example.org", "example.org", 1},
+    {"EXAMPLE.org", "example.ORG", 1},
+    {"example.org", "example.com", 0},
+    {"example.org", "www.example.org", 0},
+    {"example.org", "example.or", 0},
+    /* one trailing dot, either side */
+    {"example.org.", "example.org", 1},
+    {"example.org", "example.org.", 1},
+    {"example.org..", "example.org", 0},
+    /* IDN: UTF-8 and A-label are one name, both ways */
+    {"b\xC3\xBC"
+     "cher.example",
+     "xn--bcher-kva.example", 1},
+    {"xn--bcher-kva.example",
+     "b\xC3\xBC"
+     "cher.example",
+     1},
+    {"b\xC3\xBC"
+     "cher.example",
+     "b\xC3\xBC"
+     "cher.example",
+     1},
+    {"B\xC3\x9C"
+     "CHER.example",
+     "xn--bcher-kva.example", 1},
+    {"XN--BCHER-KVA.EXAMPLE",
+     "b\xC3\xBC"
+     "cher.example",
+     1},
+    {"b\xC3\xBC"
+     "cher.example.",
+     "xn--bcher-kva.example", 1},
+    {"bucher.example",
+     "b\xC3\xBC"
+     "cher.example",
+     0},
+    {"bucher.example", "xn--bcher-kva.example", 0},
+    /* decomposed u + combining diaeresis is the same name after NFC */
+    {"bu\xCC\x88"
+     "cher.example",
+     "xn--bcher-kva.example", 1},
+    /* non-transitional: sharp s stays itself, it is not "ss" */
+    {"fa\xC3\x9F.de", "xn--fa-hia.de", 1},
+    {"fa\xC3\x9F.de", "fass.de", 0},
+    /* names IDNA refuses still equal themselves, and nothing else */
+    {"my_host", "MY_HOST", 1},
+    {"\xE2\x98\x83_x.example", "\xE2\x98\x83_x.example", 1},
+    {"[::1]", "[::1]", 1},
+    {"[::1]", "localhost", 0},
+    {"", "example.org", 0},
+    {".", ".", 0},
 };
 
 static void
@@ -501,8 +528,8 @@ test_host_matches_table(void **state)
 
 		if (got != c->match) {
 			print_message("row %zu: url_host_matches(\"%s\", "
-			    "\"%s\") = %d, want %d\n",
-			    i, c->req_host, c->served, got, c->match);
+			              "\"%s\") = %d, want %d\n",
+			              i, c->req_host, c->served, got, c->match);
 			failed++;
 		}
 	}
