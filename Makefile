@@ -18,13 +18,15 @@ CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wno-unused-parameter
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# libunistring ships no .pc file on Debian: it is named directly.
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lunistring
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 
 # Pure modules: no sockets, no libevent; unit-tested and fuzzed directly.
-PURE = utf8 buf ytree diag date frontmatter url site route render_gemini
+PURE = utf8 buf ytree diag date frontmatter url selector gemtext wrap site \
+       route render_gemini render_gopher
 # Modules that touch files, the network, the clock or the process.
-WORLD = log config content snapshot tls server gemini
+WORLD = log config content snapshot tls conn server gemini gopher
 SRCS = $(PURE) $(WORLD) main
 
 PURE_OBJS = $(PURE:%=$(B)/%.o)
@@ -59,7 +61,7 @@ run:
 	@sh contrib/deps.sh build
 	@$(MAKE) --no-print-directory capsuled
 	./capsuled --listen 127.0.0.1 --listen ::1 --gemini-port 1965 \
-	    --cert-dir certs capsule
+	    --gopher-port 7070 --cert-dir certs capsule
 
 unit: $(UNIT_TESTS)
 	@sh tests/run_unit.sh $(UNIT_TESTS)

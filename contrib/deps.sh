@@ -15,6 +15,7 @@ libevent-dev:pc:libevent_openssl
 libssl-dev:pc:openssl
 libyaml-dev:pc:yaml-0.1
 libidn2-dev:pc:libidn2
+libunistring-dev:h:unistr.h
 openssl:cmd:openssl
 "
 check_needs="
@@ -34,6 +35,7 @@ for n in $needs; do
 	what=${rest#*:}
 	case $kind in
 	cmd) command -v "$what" >/dev/null 2>&1 && continue ;;
+	h) [ -f "/usr/include/$what" ] && continue ;;
 	pc) command -v pkg-config >/dev/null 2>&1 &&
 		pkg-config --exists "$what" 2>/dev/null && continue ;;
 	esac

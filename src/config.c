@@ -18,6 +18,8 @@ config_defaults(struct config *c)
 	c->host = strdup("localhost");
 	c->cert_dir = strdup("certs");
 	c->gemini_port = 1965;
+	c->gopher_port = 70;
+	c->gopher_width = 67;
 	c->handshake_ms = c->request_ms = c->write_ms = TIMEOUT_DEFAULT_MS;
 }
 
@@ -36,6 +38,7 @@ config_free(struct config *c)
 	free(c->root);
 	free(c->host);
 	free(c->cert_dir);
+	free(c->gopher_host);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -67,6 +70,22 @@ parse_port(const char *v, int *out, char *err, size_t errlen)
 	n = strtol(v, &end, 10);
 	if (*v == '\0' || *end != '\0' || errno || n < 0 || n > 65535) {
 		snprintf(err, errlen, "port must be a number from 0 to 65535");
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+static int
+parse_width(const char *v, int *out, char *err, size_t errlen)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno || n < 20 || n > 400) {
+		snprintf(err, errlen, "width must be from 20 to 400 columns");
 		return -1;
 	}
 	*out = (int)n;
@@ -122,6 +141,14 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 		return add_listen(c, value, err, errlen);
 	if (strcmp(key, "gemini_port") == 0)
 		return parse_port(value, &c->gemini_port, err, errlen);
+	if (strcmp(key, "gopher_port") == 0)
+		return parse_port(value, &c->gopher_port, err, errlen);
+	if (strcmp(key, "gopher_host") == 0)
+		return set_string(&c->gopher_host, value, err, errlen);
+	if (strcmp(key, "gopher_public_port") == 0)
+		return parse_port(value, &c->gopher_public_port, err, errlen);
+	if (strcmp(key, "gopher_width") == 0)
+		return parse_width(value, &c->gopher_width, err, errlen);
 	if (strcmp(key, "handshake_timeout") == 0)
 		return parse_seconds(value, &c->handshake_ms, err, errlen);
 	if (strcmp(key, "request_timeout") == 0)

@@ -19,6 +19,10 @@ struct config {
 	size_t nlisten;
 	int listen_set;     /* the command line replaces the file's list */
 	int gemini_port;    /* 0 = pick a free one */
+	int gopher_port;    /* 0 = pick a free one */
+	char *gopher_host;  /* host written into menus (NULL: host) */
+	int gopher_public_port; /* port written into menus (0: the bound one) */
+	int gopher_width;   /* columns of Gopher text and menus */
 	char *cert_dir;
 	int handshake_ms, request_ms, write_ms;
 };
@@ -30,7 +34,8 @@ void config_listen_clear(struct config *c);
 
 /*
  * Sets one key from its text form: root, host, listen (adds one address),
- * gemini_port, cert_dir, timeout (all three), handshake_timeout,
+ * gemini_port, gopher_port, gopher_host, gopher_public_port, gopher_width,
+ * cert_dir, timeout (all three), handshake_timeout,
  * request_timeout, write_timeout (seconds, decimals allowed). Returns 0,
  * or -1 with a message in err.
  */

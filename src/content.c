@@ -348,7 +348,8 @@ report_dup(void *ctx, const char *file)
 }
 
 struct snapshot *
-content_load(const char *root, const struct render_opts *o, struct diags *d)
+content_load(const char *root, const struct render_opts *o,
+    const struct gopher_opts *go, struct diags *d)
 {
 	struct snapshot *snap;
 	struct loader l;
@@ -374,7 +375,9 @@ content_load(const char *root, const struct render_opts *o, struct diags *d)
 	rootfd = -1;
 	if (site_finish(&snap->site, report_dup, d) == -1)
 		goto oom;
-	if (render_gemini(&snap->site, o, &snap->gemini) == -1)
+	if (render_gemini(&snap->site, o, &snap->gemini) == -1 ||
+	    render_gopher(&snap->site, go, &snap->gopher,
+		&snap->gopher_plus) == -1)
 		goto oom;
 	return snap;
 oom:

@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "render_gemini.h"
+#include "render_gopher.h"
 #include "snapshot.h"
 
 /*
@@ -20,6 +21,6 @@
  * nothing can be served (no root, no usable site.yaml, no memory).
  */
 struct snapshot *content_load(const char *root, const struct render_opts *o,
-    struct diags *d);
+    const struct gopher_opts *go, struct diags *d);
 
 #endif

@@ -1,11 +1,9 @@
-/* gemini: a connection's life, from accept to close. */
+/* gemini: a connection's life, from accept to close_notify. */
 #include "gemini.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -13,162 +11,102 @@
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 
+#include "conn.h"
 #include "log.h"
 #include "server.h"
 #include "url.h"
 
 /* Longest line we ever look at: the URI, CR and LF. */
 #define LINE_MAX_BYTES (URL_MAX + 2)
-/* After close_notify, how long the client gets to close its side. */
-#define LINGER_MS 2000
 
 enum phase { HANDSHAKE, REQUEST, WRITING, LINGER };
-
-struct gconn {
-	struct server *srv;
-	struct snapshot *snap;
-	struct bufferevent *bev;
-	SSL *ssl;
-	int fd;
-	int local_port;
-	enum phase phase;
-	struct event *timer;
-	struct timespec start;
-	char client[64];
-	char req[LINE_MAX_BYTES + 1]; /* the request as received, for the log */
-	size_t req_len;
-	int status;
-	size_t bytes;
-	int logged;
-};
 
 static const char *phase_names[] = {
 	[HANDSHAKE] = "handshake", [REQUEST] = "request",
 	[WRITING] = "write", [LINGER] = "linger",
 };
 
-static double
-elapsed_ms(const struct gconn *c)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - c->start.tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - c->start.tv_nsec) / 1e6;
-}
-
-static void
-gconn_log(struct gconn *c, const char *note)
-{
-	if (c->logged)
-		return;
-	c->logged = 1;
-	log_access("gemini", c->client, c->req, c->req_len, c->status, c->bytes,
-	    elapsed_ms(c), note);
-}
+struct gconn {
+	struct conn c;      /* first: the shared part */
+	SSL *ssl;
+	int local_port;
+	enum phase phase;
+};
 
 /* Every path out of a connection ends here. */
 static void
-gconn_free(struct gconn *c, const char *note)
+gconn_free(struct gconn *g, const char *note)
 {
-	gconn_log(c, note);
-	if (c->timer)
-		event_free(c->timer);
-	if (c->bev)
-		bufferevent_free(c->bev); /* frees the SSL, closes the socket */
-	else {
-		SSL_free(c->ssl);
-		close(c->fd);
-	}
-	snapshot_unref(c->snap);
-	c->srv->nconns--;
-	free(c);
-}
-
-static void
-arm_timer(struct gconn *c, int ms)
-{
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-
-	evtimer_add(c->timer, &tv);
+	if (g->c.bev == NULL)
+		SSL_free(g->ssl); /* otherwise the bufferevent owns it */
+	conn_end(&g->c, note);
+	free(g);
 }
 
 static void
 gconn_timeout(evutil_socket_t fd, short what, void *arg)
 {
-	struct gconn *c = arg;
+	struct gconn *g = arg;
 	char note[64];
 
-	if (c->phase == LINGER) {
-		gconn_free(c, NULL);
+	if (g->phase == LINGER) {
+		gconn_free(g, NULL);
 		return;
 	}
-	snprintf(note, sizeof(note), "timeout in %s", phase_names[c->phase]);
-	gconn_free(c, note);
+	snprintf(note, sizeof(note), "timeout in %s", phase_names[g->phase]);
+	gconn_free(g, note);
 }
 
-/*
- * Sends close_notify and half-closes, then waits (briefly) for the client
- * to close: closing with unread bytes in our receive buffer would turn
- * the close into a reset that can destroy the answer in flight.
- */
-static void
-gconn_finish(struct gconn *c)
-{
-	gconn_log(c, NULL);
-	c->phase = LINGER;
-	if (SSL_shutdown(c->ssl) < 0)
-		ERR_clear_error();
-	shutdown(c->fd, SHUT_WR);
-	bufferevent_disable(c->bev, EV_WRITE);
-	arm_timer(c, LINGER_MS);
-}
-
+/* The answer is out: close_notify, then the shared half-close. */
 static void
 gconn_written(struct bufferevent *bev, void *arg)
 {
-	struct gconn *c = arg;
+	struct gconn *g = arg;
 
-	if (c->phase == WRITING &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		gconn_finish(c);
+	if (g->phase != WRITING ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+		return;
+	g->phase = LINGER;
+	if (SSL_shutdown(g->ssl) < 0)
+		ERR_clear_error();
+	conn_linger(&g->c);
 }
 
 static void
-respond_bytes(struct gconn *c, const char *data, size_t len, int status,
+respond_bytes(struct gconn *g, const char *data, size_t len, int status,
     int by_reference)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = bufferevent_get_output(g->c.bev);
 	int rc;
 
-	c->status = status;
-	c->bytes = len;
-	c->phase = WRITING;
-	/* The snapshot outlives the write: it is held until gconn_free. */
+	g->c.status = status;
+	g->c.bytes = len;
+	g->phase = WRITING;
+	/* By reference: the snapshot is held until the connection ends. */
 	rc = by_reference ? evbuffer_add_reference(out, data, len, NULL, NULL)
 			  : evbuffer_add(out, data, len);
 	if (rc == -1) {
-		gconn_free(c, "out of memory");
+		gconn_free(g, "out of memory");
 		return;
 	}
-	arm_timer(c, c->srv->cfg->write_ms);
-	bufferevent_enable(c->bev, EV_WRITE);
+	conn_arm(&g->c, g->c.srv->cfg->write_ms);
+	bufferevent_enable(g->c.bev, EV_WRITE);
 }
 
 static void
-respond_status(struct gconn *c, int status, const char *meta)
+respond_status(struct gconn *g, int status, const char *meta)
 {
 	char line[256];
 	int n;
 
 	n = snprintf(line, sizeof(line), "%d %s\r\n", status, meta);
-	respond_bytes(c, line, (size_t)n, status, 0);
+	respond_bytes(g, line, (size_t)n, status, 0);
 }
 
 static void
-serve(struct gconn *c, const char *line, size_t len)
+serve(struct gconn *g, const char *line, size_t len)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct config *cfg = g->c.srv->cfg;
 	const struct response *r;
 	struct gemini_request req;
 	const char *why = NULL;
@@ -177,41 +115,41 @@ serve(struct gconn *c, const char *line, size_t len)
 	switch (url_parse_request(line, len, &req, &why)) {
 	case URL_MALFORMED:
 		snprintf(meta, sizeof(meta), "Bad request: %s", why);
-		respond_status(c, 59, meta);
+		respond_status(g, 59, meta);
 		return;
 	case URL_OTHER_SCHEME:
-		respond_status(c, 53, "Only gemini:// URLs are served here");
+		respond_status(g, 53, "Only gemini:// URLs are served here");
 		return;
 	case URL_OK:
 		break;
 	}
 	if (!url_host_matches(req.host, cfg->host)) {
-		respond_status(c, 53, "This server does not serve that host");
+		respond_status(g, 53, "This server does not serve that host");
 		return;
 	}
-	if (req.port != -1 && req.port != c->local_port &&
-	    req.port != c->srv->gemini_port) {
-		respond_status(c, 53, "This server does not serve that port");
+	if (req.port != -1 && req.port != g->local_port &&
+	    req.port != g->c.srv->gemini_port) {
+		respond_status(g, 53, "This server does not serve that port");
 		return;
 	}
-	c->snap = snapshot_ref(c->srv->snap);
-	r = routes_get(&c->snap->gemini, req.path, strlen(req.path));
+	r = routes_get(&conn_snapshot(&g->c)->gemini, req.path,
+	    strlen(req.path));
 	if (r == NULL) {
-		respond_status(c, 51, "Not found");
+		respond_status(g, 51, "Not found");
 		return;
 	}
-	respond_bytes(c, r->data, r->len, r->status, 1);
+	respond_bytes(g, r->data, r->len, r->status, 1);
 }
 
 static void
 gconn_read(struct bufferevent *bev, void *arg)
 {
-	struct gconn *c = arg;
+	struct gconn *g = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	size_t avail = evbuffer_get_length(in), look, line;
 	const char *p, *lf;
 
-	if (c->phase != REQUEST) {
+	if (g->phase != REQUEST) {
 		/* One request per connection: anything more is dropped. */
 		evbuffer_drain(in, avail);
 		return;
@@ -222,37 +160,36 @@ gconn_read(struct bufferevent *bev, void *arg)
 	if (lf == NULL) {
 		if (avail <= LINE_MAX_BYTES)
 			return; /* wait for the rest, under the deadline */
-		memcpy(c->req, p, LINE_MAX_BYTES);
-		c->req_len = LINE_MAX_BYTES;
+		conn_request(&g->c, p, LINE_MAX_BYTES);
 		evbuffer_drain(in, avail);
-		respond_status(c, 59, "Bad request: longer than 1024 bytes");
+		respond_status(g, 59, "Bad request: longer than 1024 bytes");
 		return;
 	}
 	line = (size_t)(lf - p);
-	memcpy(c->req, p, line);
-	c->req_len = line;
 	if (line > 0 && p[line - 1] == '\r') {
-		c->req_len--;
-		serve(c, p, line - 1);
-	} else
-		respond_status(c, 59, "Bad request: the line must end in CRLF");
+		conn_request(&g->c, p, line - 1);
+		serve(g, p, line - 1);
+	} else {
+		conn_request(&g->c, p, line);
+		respond_status(g, 59, "Bad request: the line must end in CRLF");
+	}
 	evbuffer_drain(in, avail);
 }
 
 static void
 gconn_event(struct bufferevent *bev, short what, void *arg)
 {
-	struct gconn *c = arg;
-	char note[200];
+	struct gconn *g = arg;
+	char note[200], msg[160];
 	unsigned long e;
 
 	if (what & BEV_EVENT_CONNECTED) {
-		c->phase = REQUEST;
-		arm_timer(c, c->srv->cfg->request_ms);
+		g->phase = REQUEST;
+		conn_arm(&g->c, g->c.srv->cfg->request_ms);
 		return;
 	}
-	if (c->phase == LINGER) {
-		gconn_free(c, NULL);
+	if (g->phase == LINGER) {
+		gconn_free(g, NULL);
 		return;
 	}
 	/*
@@ -261,55 +198,48 @@ gconn_event(struct bufferevent *bev, short what, void *arg)
 	 * libevent reports the EOF before the read callback sees the bytes
 	 * that came with it, so the request is read here first.
 	 */
-	if ((what & BEV_EVENT_EOF) && c->phase == REQUEST)
-		gconn_read(bev, c);
-	if ((what & BEV_EVENT_EOF) && c->phase == WRITING) {
+	if ((what & BEV_EVENT_EOF) && g->phase == REQUEST)
+		gconn_read(bev, g);
+	if ((what & BEV_EVENT_EOF) && g->phase == WRITING) {
 		bufferevent_disable(bev, EV_READ);
 		return;
 	}
 	if ((e = bufferevent_get_openssl_error(bev)) != 0) {
-		char msg[160];
-
 		ERR_error_string_n(e, msg, sizeof(msg));
 		snprintf(note, sizeof(note), "TLS error in %s: %s",
-		    phase_names[c->phase], msg);
+		    phase_names[g->phase], msg);
 	} else
 		snprintf(note, sizeof(note), "closed by client in %s",
-		    phase_names[c->phase]);
-	gconn_free(c, note);
+		    phase_names[g->phase]);
+	gconn_free(g, note);
 }
 
 void
 gemini_accept(struct server *srv, int fd, const struct sockaddr *peer,
     int local_port)
 {
-	struct gconn *c;
+	struct gconn *g;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		log_warn("gemini: out of memory for a new connection");
 		close(fd);
 		return;
 	}
-	srv->nconns++;
-	c->srv = srv;
-	c->fd = fd;
-	c->local_port = local_port;
-	clock_gettime(CLOCK_MONOTONIC, &c->start);
-	log_addr(peer, c->client);
-	if ((c->ssl = SSL_new(srv->ssl_ctx)) == NULL ||
-	    (c->timer = evtimer_new(srv->base, gconn_timeout, c)) == NULL) {
-		gconn_free(c, "out of memory");
+	g->local_port = local_port;
+	if (conn_start(&g->c, srv, "gemini", fd, peer, gconn_timeout, g) ==
+	    -1 || (g->ssl = SSL_new(srv->ssl_ctx)) == NULL) {
+		gconn_free(g, "out of memory");
 		return;
 	}
-	c->bev = bufferevent_openssl_socket_new(srv->base, fd, c->ssl,
+	g->c.bev = bufferevent_openssl_socket_new(srv->base, fd, g->ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		gconn_free(c, "out of memory");
+	if (g->c.bev == NULL) {
+		gconn_free(g, "out of memory");
 		return;
 	}
 	/* Never buffer more than one request line, whatever the client sends. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, LINE_MAX_BYTES + 1);
-	bufferevent_setcb(c->bev, gconn_read, gconn_written, gconn_event, c);
-	bufferevent_enable(c->bev, EV_READ);
-	arm_timer(c, srv->cfg->handshake_ms);
+	bufferevent_setwatermark(g->c.bev, EV_READ, 0, LINE_MAX_BYTES + 1);
+	bufferevent_setcb(g->c.bev, gconn_read, gconn_written, gconn_event, g);
+	bufferevent_enable(g->c.bev, EV_READ);
+	conn_arm(&g->c, srv->cfg->handshake_ms);
 }

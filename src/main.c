@@ -28,13 +28,18 @@ static const char usage[] =
     "  -l, --listen ADDR      address to listen on; repeatable\n"
     "                         (default 127.0.0.1 and ::1)\n"
     "  -p, --gemini-port N    Gemini port (default 1965; 0 picks a free one)\n"
+    "  -g, --gopher-port N    Gopher port (default 70; 0 picks a free one)\n"
+    "      --gopher-host NAME host written into Gopher menus (default: --host)\n"
+    "      --gopher-public-port N\n"
+    "                         port written into Gopher menus (default: bound)\n"
+    "  -w, --gopher-width N   columns of Gopher text and menus (default 67)\n"
     "  -C, --cert-dir DIR     certificates, made on first run (default certs)\n"
     "  -t, --timeout SEC      time limit of each connection phase (default 10)\n"
-    "      --export DIR       write every page to DIR and exit\n"
+    "      --export DIR       write every page (DIR/gemini, DIR/gopher), exit\n"
     "  -V, --version          print the version\n"
     "  -h, --help             print this help\n";
 
-enum { OPT_EXPORT = 256 };
+enum { OPT_EXPORT = 256, OPT_GOPHER_HOST, OPT_GOPHER_PUBLIC_PORT };
 
 static const struct option long_opts[] = {
 	{"config", required_argument, NULL, 'c'},
@@ -42,6 +47,10 @@ static const struct option long_opts[] = {
 	{"host", required_argument, NULL, 'H'},
 	{"listen", required_argument, NULL, 'l'},
 	{"gemini-port", required_argument, NULL, 'p'},
+	{"gopher-port", required_argument, NULL, 'g'},
+	{"gopher-host", required_argument, NULL, OPT_GOPHER_HOST},
+	{"gopher-public-port", required_argument, NULL, OPT_GOPHER_PUBLIC_PORT},
+	{"gopher-width", required_argument, NULL, 'w'},
 	{"cert-dir", required_argument, NULL, 'C'},
 	{"timeout", required_argument, NULL, 't'},
 	{"export", required_argument, NULL, OPT_EXPORT},
@@ -50,7 +59,7 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static const char short_opts[] = "c:nH:l:p:C:t:Vh";
+static const char short_opts[] = "c:nH:l:p:g:w:C:t:Vh";
 
 /* Which config key each option sets. */
 static const char *
@@ -60,6 +69,10 @@ option_key(int opt)
 	case 'H': return "host";
 	case 'l': return "listen";
 	case 'p': return "gemini_port";
+	case 'g': return "gopher_port";
+	case OPT_GOPHER_HOST: return "gopher_host";
+	case OPT_GOPHER_PUBLIC_PORT: return "gopher_public_port";
+	case 'w': return "gopher_width";
 	case 'C': return "cert_dir";
 	case 't': return "timeout";
 	default: return NULL;
@@ -151,14 +164,15 @@ cmp_route(const void *a, const void *b)
 }
 
 /*
- * Writes each page's body at its path ("/" and "/2013/" as index.gmi) and
- * DIR/.routes, one "PATH STATUS META" line per route sorted by path, so a
- * rendered tree can be compared with diff -ru.
+ * Writes one route table under dir: each response at its path ("/" and
+ * "/2013/" as index.EXT), and dir/.routes with one line per route sorted
+ * by path: the path and, for Gemini, the header. Selectors that are only
+ * another name of a menu ("", "/2013" beside "/2013/") are listed but not
+ * written again.
  */
 static int
-export_snapshot(const struct snapshot *s, const char *dir)
+export_routes(const struct routes *t, const char *dir, int gemini)
 {
-	const struct routes *t = &s->gemini;
 	const struct route **sorted;
 	char file[4096];
 	size_t n = 0;
@@ -180,22 +194,46 @@ export_snapshot(const struct snapshot *s, const char *dir)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct route *r = sorted[i];
-		const char *hdr = r->resp.data;
 		size_t hlen = r->resp.body_off;
 
-		/* The header without its CRLF. */
-		fprintf(idx, "%s %.*s\n", r->path, (int)(hlen - 2), hdr);
-		if (r->resp.status != 20)
-			continue;
+		if (gemini) {
+			/* The header without its CRLF. */
+			fprintf(idx, "%s %.*s\n", r->path, (int)(hlen - 2),
+			    r->resp.data);
+			if (r->resp.status != 20)
+				continue;
+		} else {
+			fprintf(idx, "\"%s\" %zu bytes\n", r->path, r->resp.len);
+			snprintf(file, sizeof(file), "%s/", r->path);
+			if (r->path[0] != '/' ||
+			    routes_get(t, file, strlen(file)) != NULL)
+				continue;
+		}
 		snprintf(file, sizeof(file), "%s%s", r->path,
-		    r->path[r->path_len - 1] == '/' ? "index.gmi" : "");
-		if (write_file(dir, file, hdr + hlen, r->resp.len - hlen) == -1)
+		    r->path[r->path_len - 1] != '/' ? ""
+		    : gemini ? "index.gmi" : "index.menu");
+		if (write_file(dir, file, r->resp.data + hlen,
+			r->resp.len - hlen) == -1)
 			rc = -1;
 	}
 	if (fclose(idx) != 0)
 		rc = -1;
 	free(sorted);
 	return rc;
+}
+
+static int
+export_snapshot(const struct snapshot *s, const char *dir)
+{
+	char sub[4096];
+
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return -1;
+	snprintf(sub, sizeof(sub), "%s/gemini", dir);
+	if (export_routes(&s->gemini, sub, 1) == -1)
+		return -1;
+	snprintf(sub, sizeof(sub), "%s/gopher", dir);
+	return export_routes(&s->gopher, sub, 0);
 }
 
 int
@@ -215,6 +253,7 @@ main(int argc, char **argv)
 	}
 	srv.cfg = &cfg;
 	srv.gemini_port = cfg.gemini_port;
+	srv.gopher_port = cfg.gopher_port;
 	if (a.check || a.export_dir) {
 		struct snapshot *snap = server_load(&srv, &d);
 

@@ -13,6 +13,7 @@
 
 #include "content.h"
 #include "gemini.h"
+#include "gopher.h"
 #include "log.h"
 
 #define BACKLOG 1024
@@ -46,12 +47,19 @@ gemini_accepted(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 static void
+gopher_accepted(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *peer, int len, void *arg)
+{
+	gopher_accept(arg, fd, peer);
+}
+
+static void
 resume_accepting(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
 
-	for (size_t i = 0; i < srv->ngemini; i++)
-		evconnlistener_enable(srv->gemini[i]);
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		evconnlistener_enable(srv->listeners[i]);
 }
 
 /*
@@ -66,8 +74,8 @@ accept_error(struct evconnlistener *l, void *arg)
 	int e = EVUTIL_SOCKET_ERROR();
 
 	log_warn("accept: %s; pausing %d ms", strerror(e), ACCEPT_PAUSE_MS);
-	for (size_t i = 0; i < srv->ngemini; i++)
-		evconnlistener_disable(srv->gemini[i]);
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		evconnlistener_disable(srv->listeners[i]);
 	evtimer_add(srv->resume, &tv);
 }
 
@@ -108,47 +116,67 @@ fail:
 	return -1;
 }
 
-int
-server_listen(struct server *srv, struct diags *d)
+/* Binds one protocol on every address; returns the port, or -1. */
+static int
+listen_proto(struct server *srv, const char *proto, int port,
+    evconnlistener_cb cb, struct diags *d)
 {
 	const struct config *cfg = srv->cfg;
-	int port = cfg->gemini_port, fd;
+	struct evconnlistener *l;
+	int fd;
 
-	if ((srv->resume = evtimer_new(srv->base, resume_accepting, srv)) ==
-	    NULL) {
-		diags_add(d, "listen", 0, 0, "out of memory");
-		return -1;
-	}
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		if ((fd = bind_one(cfg->listen[i], port, d)) == -1)
 			return -1;
 		/* Port 0: the first bind chooses, the others follow it. */
 		if (port == 0)
 			port = local_port(fd);
-		srv->gemini[srv->ngemini] = evconnlistener_new(srv->base,
-		    gemini_accepted, srv,
+		l = evconnlistener_new(srv->base, cb, srv,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, BACKLOG, fd);
-		if (srv->gemini[srv->ngemini] == NULL) {
+		if (l == NULL) {
 			diags_add(d, "listen", 0, 0, "%s port %d: %s",
 			    cfg->listen[i], port, strerror(errno));
 			close(fd);
 			return -1;
 		}
-		evconnlistener_set_error_cb(srv->gemini[srv->ngemini],
-		    accept_error);
-		srv->ngemini++;
-		log_info("listening gemini %s %d", cfg->listen[i], port);
+		evconnlistener_set_error_cb(l, accept_error);
+		srv->listeners[srv->nlisteners++] = l;
+		log_info("listening %s %s %d", proto, cfg->listen[i], port);
 	}
-	srv->gemini_port = port;
-	return 0;
+	return port;
+}
+
+int
+server_listen(struct server *srv, struct diags *d)
+{
+	if ((srv->resume = evtimer_new(srv->base, resume_accepting, srv)) ==
+	    NULL) {
+		diags_add(d, "listen", 0, 0, "out of memory");
+		return -1;
+	}
+	srv->gemini_port = listen_proto(srv, "gemini", srv->cfg->gemini_port,
+	    gemini_accepted, d);
+	if (srv->gemini_port == -1)
+		return -1;
+	srv->gopher_port = listen_proto(srv, "gopher", srv->cfg->gopher_port,
+	    gopher_accepted, d);
+	return srv->gopher_port == -1 ? -1 : 0;
 }
 
 struct snapshot *
 server_load(struct server *srv, struct diags *d)
 {
-	struct render_opts o = {srv->cfg->host, srv->gemini_port};
+	const struct config *cfg = srv->cfg;
+	struct render_opts o = {cfg->host, srv->gemini_port};
+	struct gopher_opts go = {
+		.host = cfg->gopher_host ? cfg->gopher_host : cfg->host,
+		.port = cfg->gopher_public_port ? cfg->gopher_public_port
+						: srv->gopher_port,
+		.width = (size_t)cfg->gopher_width,
+		.gemini_host = cfg->host,
+	};
 
-	return content_load(srv->cfg->root, &o, d);
+	return content_load(cfg->root, &o, &go, d);
 }
 
 static void
@@ -200,8 +228,8 @@ server_run(struct server *srv)
 void
 server_free(struct server *srv)
 {
-	for (size_t i = 0; i < srv->ngemini; i++)
-		evconnlistener_free(srv->gemini[i]);
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		evconnlistener_free(srv->listeners[i]);
 	if (srv->sig_hup)
 		event_free(srv->sig_hup);
 	if (srv->sig_term)

@@ -20,17 +20,19 @@ struct server {
 	struct config *cfg;
 	SSL_CTX *ssl_ctx;
 	struct snapshot *snap;         /* what new requests are served from */
-	struct evconnlistener *gemini[CONFIG_MAX_LISTEN];
-	size_t ngemini;
-	int gemini_port;               /* the bound port (port 0 resolved) */
+	struct evconnlistener *listeners[2 * CONFIG_MAX_LISTEN];
+	size_t nlisteners;
+	int gemini_port;               /* the bound ports (port 0 resolved) */
+	int gopher_port;
 	struct event *sig_hup, *sig_term, *sig_int, *resume;
 	size_t nconns;                 /* open connections */
 };
 
 /*
- * Binds every listen address (IPv6 ones IPv6-only, so each family is
- * bound explicitly). With port 0 the first bind picks the port and the
- * others reuse it. Prints "listening gemini ADDR PORT" for each.
+ * Binds every listen address for each protocol (IPv6 ones IPv6-only, so
+ * each family is bound explicitly). With port 0 the first bind picks the
+ * port and the others reuse it. Prints "listening PROTO ADDR PORT" for
+ * each.
  */
 int server_listen(struct server *srv, struct diags *d);
 

@@ -13,6 +13,8 @@ snapshot_new(void)
 	atomic_init(&s->refs, 1);
 	site_init(&s->site);
 	routes_init(&s->gemini);
+	routes_init(&s->gopher);
+	routes_init(&s->gopher_plus);
 	s->loaded = time(NULL);
 	return s;
 }
@@ -33,6 +35,8 @@ snapshot_unref(struct snapshot *s)
 	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	routes_free(&s->gemini);
+	routes_free(&s->gopher);
+	routes_free(&s->gopher_plus);
 	site_free(&s->site);
 	free(s);
 }

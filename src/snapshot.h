@@ -19,6 +19,8 @@ struct snapshot {
 	atomic_long refs;
 	struct site site;
 	struct routes gemini;  /* path -> Gemini response */
+	struct routes gopher;  /* selector -> menu or text */
+	struct routes gopher_plus; /* selector -> Gopher+ form of a menu */
 	time_t loaded;
 };
 

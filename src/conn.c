@@ -1,0 +1,98 @@
+/* conn: the bookkeeping both protocols share. */
+#include "conn.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+#include "snapshot.h"
+
+int
+conn_start(struct conn *c, struct server *srv, const char *proto, int fd,
+    const struct sockaddr *peer, event_callback_fn on_timeout, void *arg)
+{
+	c->srv = srv;
+	c->proto = proto;
+	c->fd = fd;
+	clock_gettime(CLOCK_MONOTONIC, &c->start);
+	log_addr(peer, c->client);
+	if ((c->timer = evtimer_new(srv->base, on_timeout, arg)) == NULL)
+		return -1;
+	srv->nconns++;
+	return 0;
+}
+
+void
+conn_arm(struct conn *c, int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(c->timer, &tv);
+}
+
+void
+conn_request(struct conn *c, const char *p, size_t n)
+{
+	if (n > sizeof(c->req))
+		n = sizeof(c->req);
+	memcpy(c->req, p, n);
+	c->req_len = n;
+}
+
+struct snapshot *
+conn_snapshot(struct conn *c)
+{
+	if (c->snap == NULL)
+		c->snap = snapshot_ref(c->srv->snap);
+	return c->snap;
+}
+
+static double
+elapsed_ms(const struct conn *c)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - c->start.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - c->start.tv_nsec) / 1e6;
+}
+
+void
+conn_log(struct conn *c, const char *note)
+{
+	if (c->logged)
+		return;
+	c->logged = 1;
+	log_access(c->proto, c->client, c->req, c->req_len, c->status,
+	    c->bytes, elapsed_ms(c), note);
+}
+
+void
+conn_linger(struct conn *c)
+{
+	conn_log(c, NULL);
+	shutdown(c->fd, SHUT_WR);
+	bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
+	conn_arm(c, CONN_LINGER_MS);
+}
+
+void
+conn_end(struct conn *c, const char *note)
+{
+	conn_log(c, note);
+	if (c->timer) {
+		event_free(c->timer);
+		c->timer = NULL;
+		c->srv->nconns--;
+	}
+	if (c->bev)
+		bufferevent_free(c->bev); /* closes the socket (and frees TLS) */
+	else if (c->fd != -1)
+		close(c->fd);
+	c->bev = NULL;
+	c->fd = -1;
+	snapshot_unref(c->snap);
+	c->snap = NULL;
+}

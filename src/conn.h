@@ -1,0 +1,65 @@
+/*
+ * conn: what every connection has, whatever its protocol: the client's
+ * address, a deadline timer, the snapshot it is served from, and the one
+ * access-log line it leaves behind.
+ */
+#ifndef CAPSULED_CONN_H
+#define CAPSULED_CONN_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+struct server;
+struct snapshot;
+
+#define CONN_REQ_LOG 1100 /* bytes of the request kept for the log */
+#define CONN_LINGER_MS 2000 /* after our last byte, for the client's close */
+
+struct conn {
+	struct server *srv;
+	const char *proto;     /* "gemini", "gopher": for the log */
+	struct snapshot *snap; /* taken when the request is answered */
+	struct bufferevent *bev;
+	int fd;
+	struct event *timer;   /* the current phase's deadline */
+	struct timespec start;
+	char client[64];
+	char req[CONN_REQ_LOG];
+	size_t req_len;
+	int status;            /* Gemini status sent, or 0 */
+	size_t bytes;          /* response bytes queued */
+	int logged;
+};
+
+/* Fills c for a new connection; -1 on memory (nothing to undo then). */
+int conn_start(struct conn *c, struct server *srv, const char *proto,
+    int fd, const struct sockaddr *peer, event_callback_fn on_timeout,
+    void *arg);
+
+/* (Re)arms the deadline: ms from now. */
+void conn_arm(struct conn *c, int ms);
+
+/* Keeps the request (bounded) for the log line. */
+void conn_request(struct conn *c, const char *p, size_t n);
+
+/* The serving snapshot, referenced until conn_end. */
+struct snapshot *conn_snapshot(struct conn *c);
+
+/* Writes the access-log line once; note says why it ended early. */
+void conn_log(struct conn *c, const char *note);
+
+/*
+ * Half-closes: our answer is complete. Reading goes on (and is thrown
+ * away) until the client closes or CONN_LINGER_MS pass, because closing
+ * with unread input would send a reset that can destroy the answer.
+ */
+void conn_linger(struct conn *c);
+
+/* Logs if not yet done, frees the buffers, the timer and the socket. */
+void conn_end(struct conn *c, const char *note);
+
+#endif

@@ -1,0 +1,249 @@
+/* gopher: a connection's life, from accept to close. */
+#include "gopher.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "buf.h"
+#include "conn.h"
+#include "log.h"
+#include "render_gopher.h"
+#include "selector.h"
+#include "server.h"
+
+enum phase { REQUEST, WRITING, LINGER };
+
+static const char http_reply[] =
+    "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n\r\n"
+    "This is a Gopher server, not a web server.\r\n";
+
+struct pconn {
+	struct conn c;      /* first: the shared part */
+	enum phase phase;
+};
+
+static void
+pconn_free(struct pconn *p, const char *note)
+{
+	conn_end(&p->c, note);
+	free(p);
+}
+
+static void
+pconn_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct pconn *p = arg;
+
+	/* A partial line at the deadline is dropped, never served. */
+	pconn_free(p, p->phase == LINGER ? NULL
+	    : p->phase == REQUEST ? "timeout in request" : "timeout in write");
+}
+
+static void
+pconn_written(struct bufferevent *bev, void *arg)
+{
+	struct pconn *p = arg;
+
+	if (p->phase != WRITING ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+		return;
+	p->phase = LINGER;
+	conn_linger(&p->c);
+}
+
+static void
+respond(struct pconn *p, const char *data, size_t len, int by_reference)
+{
+	struct evbuffer *out = bufferevent_get_output(p->c.bev);
+	int rc;
+
+	p->c.bytes = len;
+	p->phase = WRITING;
+	/* By reference: the snapshot is held until the connection ends. */
+	rc = by_reference ? evbuffer_add_reference(out, data, len, NULL, NULL)
+			  : evbuffer_add(out, data, len);
+	if (rc == -1) {
+		pconn_free(p, "out of memory");
+		return;
+	}
+	conn_arm(&p->c, p->c.srv->cfg->write_ms);
+	bufferevent_enable(p->c.bev, EV_WRITE);
+}
+
+/* Every failure is an error item and the end of a menu. */
+static void
+respond_error(struct pconn *p, const char *msg, const char *note)
+{
+	struct buf b;
+
+	buf_init(&b);
+	render_gopher_error(&b, msg);
+	if (b.failed) {
+		pconn_free(p, "out of memory");
+		return;
+	}
+	respond(p, b.data, b.len, 0);
+	buf_free(&b);
+	if (note)
+		conn_log(&p->c, note);
+}
+
+/* Only links a browser may be sent on to, never javascript: and the like. */
+static int
+url_scheme_ok(const char *url, size_t len)
+{
+	static const char *ok[] = {"http://", "https://", "gemini://",
+	    "gopher://", "ftp://", "mailto:", "irc://", "ircs://", "news:",
+	    "telnet://", "ssh://", "xmpp:"};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		size_t n = strlen(ok[i]);
+
+		if (len > n && strncasecmp(url, ok[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+serve_url(struct pconn *p, const char *url, size_t len)
+{
+	struct buf b;
+
+	if (!url_scheme_ok(url, len)) {
+		respond_error(p, "Not a link this server sends you on to",
+		    "refused URL: scheme");
+		return;
+	}
+	buf_init(&b);
+	render_gopher_url_page(&b, url, len);
+	if (b.failed) {
+		buf_free(&b);
+		pconn_free(p, "out of memory");
+		return;
+	}
+	respond(p, b.data, b.len, 0);
+	buf_free(&b);
+}
+
+static void
+serve(struct pconn *p, const struct gopher_request *req)
+{
+	struct snapshot *snap = conn_snapshot(&p->c);
+	const struct response *r;
+	int plus = req->plus && req->plus_len == 1 && req->plus[0] == '$';
+
+	if (req->selector_len > 4 && memcmp(req->selector, "URL:", 4) == 0) {
+		serve_url(p, req->selector + 4, req->selector_len - 4);
+		return;
+	}
+	r = routes_get(plus ? &snap->gopher_plus : &snap->gopher,
+	    req->selector, req->selector_len);
+	if (r == NULL && plus)
+		r = routes_get(&snap->gopher, req->selector,
+		    req->selector_len);
+	if (r == NULL) {
+		respond_error(p, "Not found", NULL);
+		return;
+	}
+	respond(p, r->data, r->len, 1);
+}
+
+static void
+pconn_read(struct bufferevent *bev, void *arg)
+{
+	struct pconn *p = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t avail = evbuffer_get_length(in);
+	size_t look = avail < SELECTOR_MAX + 3 ? avail : SELECTOR_MAX + 3;
+	struct gopher_request req;
+	const char *data;
+
+	if (p->phase != REQUEST) {
+		evbuffer_drain(in, avail);
+		return;
+	}
+	data = (const char *)evbuffer_pullup(in, (ev_ssize_t)look);
+	switch (selector_parse(data, look, &req)) {
+	case SEL_INCOMPLETE:
+		return; /* under the deadline */
+	case SEL_OK:
+		conn_request(&p->c, data, req.consumed);
+		/* The log shows the line without its end. */
+		while (p->c.req_len > 0 && (p->c.req[p->c.req_len - 1] == '\n' ||
+		    p->c.req[p->c.req_len - 1] == '\r'))
+			p->c.req_len--;
+		serve(p, &req);
+		break;
+	case SEL_TOO_LONG:
+		conn_request(&p->c, data, look);
+		respond_error(p, "Request too long", "request too long");
+		break;
+	case SEL_BAD:
+		conn_request(&p->c, data, look);
+		respond_error(p, "Bad request", "bad request");
+		break;
+	case SEL_HTTP:
+		/* A browser pointed at the wrong port: one plain line. */
+		conn_request(&p->c, data, look);
+		respond(p, http_reply, sizeof(http_reply) - 1, 1);
+		conn_log(&p->c, "HTTP request on the gopher port");
+		break;
+	case SEL_TLS:
+		/* A TLS client gets nothing it could mistake for an answer. */
+		conn_request(&p->c, data, look < 8 ? look : 8);
+		evbuffer_drain(in, avail);
+		pconn_free(p, "TLS on the gopher port");
+		return;
+	}
+	evbuffer_drain(in, avail);
+}
+
+static void
+pconn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct pconn *p = arg;
+
+	if (p->phase == LINGER) {
+		pconn_free(p, NULL);
+		return;
+	}
+	/* A client that half-closes after its line still wants the answer. */
+	if ((what & BEV_EVENT_EOF) && p->phase == REQUEST)
+		pconn_read(bev, p);
+	if ((what & BEV_EVENT_EOF) && p->phase == WRITING) {
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	pconn_free(p, p->phase == REQUEST ? "closed by client in request"
+					  : "closed by client in write");
+}
+
+void
+gopher_accept(struct server *srv, int fd, const struct sockaddr *peer)
+{
+	struct pconn *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		log_warn("gopher: out of memory for a new connection");
+		close(fd);
+		return;
+	}
+	if (conn_start(&p->c, srv, "gopher", fd, peer, pconn_timeout, p) == -1 ||
+	    (p->c.bev = bufferevent_socket_new(srv->base, fd,
+		BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		pconn_free(p, "out of memory");
+		return;
+	}
+	bufferevent_setwatermark(p->c.bev, EV_READ, 0, SELECTOR_MAX + 3);
+	bufferevent_setcb(p->c.bev, pconn_read, pconn_written, pconn_event, p);
+	bufferevent_enable(p->c.bev, EV_READ);
+	/* One deadline for the whole request line, however it trickles. */
+	conn_arm(&p->c, srv->cfg->request_ms);
+}

@@ -1,0 +1,860 @@
+/* render_gopher: menus and wrapped text for Gopher clients. */
+#include "render_gopher.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gemtext.h"
+#include "wrap.h"
+
+/* One link of a post, as Gopher sees it. */
+struct glink {
+	char type;              /* item type */
+	char selector[1100];
+	char host[256];
+	int port;
+	char url[1300];         /* what the text's link list shows */
+};
+
+/* A menu line's fourth and third fields, from the public name and port. */
+static void
+put_tail(struct buf *b, const struct gopher_opts *o)
+{
+	buf_printf(b, "\t%s\t%d\r\n", o->host, o->port);
+}
+
+/* Selectors from content never carry a TAB, CR, LF or control byte. */
+static void
+put_selector(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			buf_printf(b, "%%%02X", c);
+		else
+			buf_putc(b, (char)c);
+	}
+}
+
+static void
+item(struct buf *b, const struct gopher_opts *o, char type,
+    const char *display, const char *selector)
+{
+	buf_putc(b, type);
+	wrap_clean_line(b, display, strlen(display), o->width);
+	buf_putc(b, '\t');
+	put_selector(b, selector);
+	put_tail(b, o);
+}
+
+static void
+info(struct buf *b, const struct gopher_opts *o, const char *text)
+{
+	item(b, o, 'i', text, "");
+}
+
+static void
+infof(struct buf *b, const struct gopher_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+infof(struct buf *b, const struct gopher_opts *o, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	info(b, o, line);
+}
+
+/* Takes b's bytes into the table under path (and path without its slash). */
+static int
+add(struct routes *t, const char *path, struct buf *b)
+{
+	struct response r = {0};
+
+	r.data = buf_steal(b, &r.len);
+	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;
+}
+
+static int
+add_copy(struct routes *t, const char *path, const struct response *from)
+{
+	struct response r = *from;
+
+	if ((r.data = malloc(from->len + 1)) == NULL)
+		return -1;
+	memcpy(r.data, from->data, from->len);
+	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;
+}
+
+/*
+ * The Gopher+ form of a menu: "+-1" (data ends with "."), then each item
+ * as "+INFO: item TAB +", which is what the UMN client asks for with
+ * "TAB $" before it shows a menu.
+ */
+static int
+add_plus(struct routes *plus, const char *path, const char *menu, size_t len)
+{
+	struct buf b;
+	const char *p = menu, *end = menu + len, *eol;
+
+	buf_init(&b);
+	buf_puts(&b, "+-1\r\n");
+	while (p < end && (eol = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		size_t n = (size_t)(eol - p);
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n == 1 && p[0] == '.')
+			break;
+		buf_puts(&b, "+INFO: ");
+		buf_add(&b, p, n);
+		buf_puts(&b, "\t+\r\n");
+		p = eol + 1;
+	}
+	buf_puts(&b, ".\r\n");
+	return add(plus, path, &b);
+}
+
+/*
+ * A finished menu goes in under its path with a slash, the same bytes
+ * without it (Gopher has no redirects), and its Gopher+ form.
+ */
+static int
+add_menu(struct routes *t, struct routes *plus, const char *path,
+    struct buf *b)
+{
+	const struct response *r;
+	char bare[512];
+	size_t n = strlen(path);
+
+	buf_puts(b, ".\r\n");
+	if (add(t, path, b) == -1 ||
+	    (r = routes_get(t, path, n)) == NULL ||
+	    add_plus(plus, path, r->data, r->len) == -1)
+		return -1;
+	if (n > 1 && path[n - 1] == '/') {
+		snprintf(bare, sizeof(bare), "%.*s", (int)(n - 1), path);
+		if (add_copy(t, bare, r) == -1 ||
+		    add_plus(plus, bare, r->data, r->len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+has_scheme(const char *url, size_t len, size_t *colon)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = url[i];
+
+		if (c == ':')
+			break;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(i > 0 && ((c >= '0' && c <= '9') || c == '+' ||
+			    c == '-' || c == '.'))))
+			return 0;
+	}
+	*colon = i;
+	return i > 0 && i < len;
+}
+
+static void
+gopher_url(struct glink *g, const struct gopher_opts *o)
+{
+	if (o->port == 70)
+		snprintf(g->url, sizeof(g->url), "gopher://%s/%c%s", o->host,
+		    g->type, g->selector);
+	else
+		snprintf(g->url, sizeof(g->url), "gopher://%s:%d/%c%s",
+		    o->host, o->port, g->type, g->selector);
+}
+
+static void
+web_link(struct glink *g, const struct gopher_opts *o, const char *url,
+    size_t len)
+{
+	g->type = 'h';
+	snprintf(g->selector, sizeof(g->selector), "URL:%.*s", (int)len, url);
+	snprintf(g->host, sizeof(g->host), "%s", o->host);
+	g->port = o->port;
+	snprintf(g->url, sizeof(g->url), "%.*s", (int)len, url);
+}
+
+/*
+ * A path of the capsule ("/2013/08/x.gmi", "/2013/", "/about.gmi") as the
+ * matching Gopher item; anything without a Gopher form stays a Gemini link.
+ */
+static void
+local_link(struct glink *g, const struct gopher_opts *o, const char *path,
+    size_t len)
+{
+	snprintf(g->host, sizeof(g->host), "%s", o->host);
+	g->port = o->port;
+	if (len > 4 && memcmp(path + len - 4, ".gmi", 4) == 0) {
+		g->type = '0';
+		snprintf(g->selector, sizeof(g->selector), "%.*s.txt",
+		    (int)(len - 4), path);
+	} else if (len > 0 && path[len - 1] == '/') {
+		g->type = '1';
+		snprintf(g->selector, sizeof(g->selector), "%.*s", (int)len,
+		    path);
+	} else if (len == 11 && memcmp(path, "/robots.txt", 11) == 0) {
+		g->type = '0';
+		snprintf(g->selector, sizeof(g->selector), "%s", "/robots.txt");
+	} else {
+		char url[1200];
+
+		snprintf(url, sizeof(url), "gemini://%s%.*s", o->gemini_host,
+		    (int)len, path);
+		web_link(g, o, url, strlen(url));
+		return;
+	}
+	gopher_url(g, o);
+}
+
+/* "gopher://host[:port]/Tselector" as a native item. */
+static int
+gopher_link(struct glink *g, const char *url, size_t len)
+{
+	const char *p = url + 9, *end = url + len, *slash, *colon;
+	size_t hl;
+
+	slash = memchr(p, '/', (size_t)(end - p));
+	if (slash == NULL)
+		slash = end;
+	colon = memchr(p, ':', (size_t)(slash - p));
+	hl = (size_t)((colon ? colon : slash) - p);
+	if (hl == 0 || hl >= sizeof(g->host))
+		return -1;
+	memcpy(g->host, p, hl);
+	g->host[hl] = '\0';
+	g->port = 70;
+	if (colon) {
+		g->port = 0;
+		for (const char *c = colon + 1; c < slash; c++) {
+			if (*c < '0' || *c > '9' || g->port > 65535)
+				return -1;
+			g->port = g->port * 10 + (*c - '0');
+		}
+	}
+	g->type = '1';
+	g->selector[0] = '\0';
+	if (slash + 1 < end) {
+		g->type = slash[1];
+		snprintf(g->selector, sizeof(g->selector), "%.*s",
+		    (int)(end - slash - 2), slash + 2);
+	}
+	snprintf(g->url, sizeof(g->url), "%.*s", (int)len, url);
+	return 0;
+}
+
+/* Maps one gemtext link, relative ones against dir ("/2013/08/"). */
+static void
+map_link(struct glink *g, const struct gopher_opts *o, const char *dir,
+    const char *url, size_t len)
+{
+	size_t colon, hl;
+	char path[1200];
+
+	if (has_scheme(url, len, &colon)) {
+		if (colon == 6 && strncasecmp(url, "gopher", 6) == 0 &&
+		    len > 9 && memcmp(url + 6, "://", 3) == 0 &&
+		    gopher_link(g, url, len) == 0)
+			return;
+		hl = strlen(o->gemini_host);
+		if (colon == 6 && strncasecmp(url, "gemini://", 9) == 0 &&
+		    len >= 9 + hl && strncasecmp(url + 9, o->gemini_host, hl) == 0 &&
+		    (len == 9 + hl || url[9 + hl] == '/')) {
+			if (len == 9 + hl)
+				local_link(g, o, "/", 1);
+			else
+				local_link(g, o, url + 9 + hl, len - 9 - hl);
+			return;
+		}
+		web_link(g, o, url, len);
+		return;
+	}
+	if (len > 1 && url[0] == '/' && url[1] == '/') {
+		web_link(g, o, url, len); /* scheme-relative: leave it be */
+		return;
+	}
+	if (len > 0 && url[0] == '/')
+		snprintf(path, sizeof(path), "%.*s", (int)len, url);
+	else
+		snprintf(path, sizeof(path), "%s%.*s", dir, (int)len, url);
+	local_link(g, o, path, strlen(path));
+}
+
+/* A verbatim line, never a lone "." (clients would take it as the end). */
+static void
+put_verbatim(struct buf *b, const char *s, size_t len)
+{
+	if (len == 1 && s[0] == '.')
+		buf_puts(b, " .");
+	else
+		buf_add(b, s, len);
+	buf_puts(b, "\r\n");
+}
+
+static void
+underline(struct buf *b, const char *text, size_t len, size_t width,
+    char c)
+{
+	size_t w = wrap_width(text, len);
+
+	if (w > width)
+		w = width;
+	if (w == 0)
+		w = 1;
+	for (size_t i = 0; i < w; i++)
+		buf_putc(b, c);
+	buf_puts(b, "\r\n");
+}
+
+static void
+heading(struct buf *b, const char *text, size_t len, size_t width, char c)
+{
+	/* A heading is one line: clean it and cut it to the width. */
+	struct buf h;
+
+	buf_init(&h);
+	wrap_clean_line(&h, text, len, width);
+	if (h.failed) {
+		b->failed = 1;
+		return;
+	}
+	put_verbatim(b, h.data ? h.data : "", h.len);
+	underline(b, h.data ? h.data : "", h.len, width, c);
+	buf_free(&h);
+}
+
+struct links {
+	struct glink *v;
+	size_t n, cap;
+	const char **labels;
+	size_t *label_lens;
+};
+
+static int
+links_push(struct links *l, const struct glink *g, const char *label,
+    size_t label_len)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct glink *v = realloc(l->v, cap * sizeof(*v));
+		const char **lb;
+		size_t *ll;
+
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		if ((lb = realloc(l->labels, cap * sizeof(*lb))) == NULL)
+			return -1;
+		l->labels = lb;
+		if ((ll = realloc(l->label_lens, cap * sizeof(*ll))) == NULL)
+			return -1;
+		l->label_lens = ll;
+		l->cap = cap;
+	}
+	l->v[l->n] = *g;
+	l->labels[l->n] = label;
+	l->label_lens[l->n] = label_len;
+	l->n++;
+	return 0;
+}
+
+static void
+links_free(struct links *l)
+{
+	free(l->v);
+	free(l->labels);
+	free(l->label_lens);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The links of a gemtext body, mapped, in order. */
+static int
+collect_links(const char *body, size_t len, const struct gopher_opts *o,
+    const char *dir, struct links *l)
+{
+	struct gemtext_reader r;
+	struct gemtext_line line;
+	struct glink g;
+
+	gemtext_init(&r, body, len);
+	while (gemtext_next(&r, &line)) {
+		if (line.kind != GT_LINK)
+			continue;
+		map_link(&g, o, dir, line.url, line.url_len);
+		if (links_push(l, &g, line.text, line.text_len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The gemtext body as wrapped text: each link becomes "[n] label" where
+ * it stood, and the list of "[n] URL label" follows the text.
+ */
+static void
+put_body(struct buf *b, const char *body, size_t len, size_t width,
+    const struct links *l)
+{
+	struct gemtext_reader r;
+	struct gemtext_line line;
+	size_t n = 0;
+	int blank = 1; /* no blank line at the top, none twice */
+	char mark[32];
+
+	gemtext_init(&r, body, len);
+	while (gemtext_next(&r, &line)) {
+		int is_blank = line.kind == GT_TEXT && line.text_len == 0;
+
+		if (is_blank) {
+			if (!blank)
+				buf_puts(b, "\r\n");
+			blank = 1;
+			continue;
+		}
+		switch (line.kind) {
+		case GT_TEXT:
+			wrap_paragraph(b, line.text, line.text_len, width, "", "");
+			break;
+		case GT_HEADING1:
+			heading(b, line.text, line.text_len, width, '=');
+			break;
+		case GT_HEADING2:
+		case GT_HEADING3:
+			heading(b, line.text, line.text_len, width, '-');
+			break;
+		case GT_LIST:
+			wrap_paragraph(b, line.text, line.text_len, width,
+			    "  * ", "    ");
+			break;
+		case GT_QUOTE:
+			wrap_paragraph(b, line.text, line.text_len, width, "> ",
+			    "> ");
+			break;
+		case GT_LINK:
+			n++;
+			snprintf(mark, sizeof(mark), "[%zu] ", n);
+			if (line.text_len > 0)
+				wrap_paragraph(b, line.text, line.text_len,
+				    width, mark, "    ");
+			else
+				wrap_paragraph(b, l->v[n - 1].url,
+				    strlen(l->v[n - 1].url), width, mark,
+				    "    ");
+			break;
+		case GT_PRE:
+			put_verbatim(b, line.text, line.text_len);
+			break;
+		case GT_PRE_START:
+		case GT_PRE_END:
+			break;
+		}
+		blank = 0;
+	}
+	if (l->n == 0)
+		return;
+	if (!blank)
+		buf_puts(b, "\r\n");
+	heading(b, "Links", 5, width, '-');
+	for (size_t i = 0; i < l->n; i++) {
+		struct buf one;
+
+		buf_init(&one);
+		buf_puts(&one, l->v[i].url);
+		if (l->label_lens[i] > 0) {
+			buf_putc(&one, ' ');
+			buf_add(&one, l->labels[i], l->label_lens[i]);
+		}
+		snprintf(mark, sizeof(mark), "[%zu] ", i + 1);
+		if (one.failed)
+			b->failed = 1;
+		else
+			wrap_paragraph(b, one.data, one.len, width, mark,
+			    "    ");
+		buf_free(&one);
+	}
+}
+
+static void
+post_dir(char *out, size_t n, const struct post *p)
+{
+	snprintf(out, n, "/%04d/%02d/", post_year(p), post_month(p));
+}
+
+/* "2013-08-08 Title" and, when the post has links, its links menu. */
+static int
+post_items(struct buf *b, const struct gopher_opts *o, const struct post *p)
+{
+	char sel[512], ymd[11], display[1200], dir[16];
+	struct links l = {0};
+
+	post_dir(dir, sizeof(dir), p);
+	date_ymd(&p->meta.date, ymd);
+	snprintf(display, sizeof(display), "%s %s", ymd, p->meta.title);
+	snprintf(sel, sizeof(sel), "%s%s.txt", dir, p->slug);
+	item(b, o, '0', display, sel);
+	if (collect_links(p->body, p->body_len, o, dir, &l) == -1)
+		return -1;
+	if (l.n > 0) {
+		snprintf(display, sizeof(display), "           Links in this "
+		    "post (%zu)", l.n);
+		snprintf(sel, sizeof(sel), "%s%s/links/", dir, p->slug);
+		item(b, o, '1', display, sel);
+	}
+	links_free(&l);
+	return 0;
+}
+
+static const char *
+plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static int
+render_home(const struct site *s, const struct gopher_opts *o,
+    struct routes *t, struct routes *plus)
+{
+	struct buf b;
+	size_t n;
+
+	buf_init(&b);
+	info(&b, o, s->info.title);
+	if (s->info.subtitle)
+		info(&b, o, s->info.subtitle);
+	info(&b, o, "");
+	if (s->nposts > 0) {
+		info(&b, o, "Latest posts");
+		n = s->nposts < s->info.home_posts ? s->nposts
+						    : s->info.home_posts;
+		for (size_t i = 0; i < n; i++)
+			if (post_items(&b, o, s->posts[i]) == -1)
+				goto oom;
+		info(&b, o, "");
+		info(&b, o, "Archive");
+		for (size_t i = 0; i < s->nyears; i++) {
+			char display[64], sel[16];
+
+			snprintf(display, sizeof(display), "%04d (%zu post%s)",
+			    s->years[i].year, s->years[i].nposts,
+			    plural(s->years[i].nposts));
+			snprintf(sel, sizeof(sel), "/%04d/", s->years[i].year);
+			item(&b, o, '1', display, sel);
+		}
+		info(&b, o, "");
+	}
+	info(&b, o, "About");
+	for (size_t i = 0; i < s->npages; i++) {
+		char sel[512];
+
+		snprintf(sel, sizeof(sel), "/%s.txt", s->pages[i]->name);
+		item(&b, o, '0', s->pages[i]->meta.title, sel);
+	}
+	for (size_t i = 0; i < s->info.nlinks; i++) {
+		struct glink g;
+		const char *url = s->info.links[i].url;
+
+		map_link(&g, o, "/", url, strlen(url));
+		buf_putc(&b, g.type);
+		wrap_clean_line(&b, s->info.links[i].label,
+		    strlen(s->info.links[i].label), o->width);
+		buf_putc(&b, '\t');
+		put_selector(&b, g.selector);
+		buf_printf(&b, "\t%s\t%d\r\n", g.host, g.port);
+	}
+	if (add_menu(t, plus, "/", &b) == -1)
+		return -1;
+	/* The empty selector is the root too. */
+	return add_copy(t, "", routes_get(t, "/", 1)) == -1 ||
+	    add_plus(plus, "", routes_get(t, "/", 1)->data,
+		routes_get(t, "/", 1)->len) == -1 ? -1 : 0;
+oom:
+	buf_free(&b);
+	return -1;
+}
+
+static int
+month_posts(struct buf *b, const struct gopher_opts *o,
+    const struct site_month *m)
+{
+	for (size_t i = 0; i < m->nposts; i++)
+		if (post_items(b, o, m->posts[i]) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+render_year(const struct site *s, const struct site_year *y,
+    const struct gopher_opts *o, struct routes *t, struct routes *plus)
+{
+	char path[16], display[64], sel[16];
+	struct buf b;
+
+	buf_init(&b);
+	infof(&b, o, "%s: %04d", s->info.title, y->year);
+	info(&b, o, "");
+	for (size_t i = 0; i < y->nmonths; i++) {
+		const struct site_month *m = &y->months[i];
+
+		snprintf(display, sizeof(display), "%s %04d (%zu post%s)",
+		    date_month_name(m->month), m->year, m->nposts,
+		    plural(m->nposts));
+		snprintf(sel, sizeof(sel), "/%04d/%02d/", m->year, m->month);
+		item(&b, o, '1', display, sel);
+	}
+	for (size_t i = 0; i < y->nmonths; i++) {
+		const struct site_month *m = &y->months[i];
+
+		info(&b, o, "");
+		infof(&b, o, "%s %04d", date_month_name(m->month), m->year);
+		if (month_posts(&b, o, m) == -1)
+			goto oom;
+	}
+	info(&b, o, "");
+	item(&b, o, '1', "Home", "/");
+	snprintf(path, sizeof(path), "/%04d/", y->year);
+	return add_menu(t, plus, path, &b);
+oom:
+	buf_free(&b);
+	return -1;
+}
+
+static int
+render_month(const struct site *s, const struct site_month *m,
+    const struct gopher_opts *o, struct routes *t, struct routes *plus)
+{
+	char path[16], display[64];
+	struct buf b;
+
+	buf_init(&b);
+	infof(&b, o, "%s: %s %04d", s->info.title, date_month_name(m->month),
+	    m->year);
+	info(&b, o, "");
+	if (month_posts(&b, o, m) == -1) {
+		buf_free(&b);
+		return -1;
+	}
+	info(&b, o, "");
+	snprintf(display, sizeof(display), "All of %04d", m->year);
+	snprintf(path, sizeof(path), "/%04d/", m->year);
+	item(&b, o, '1', display, path);
+	item(&b, o, '1', "Home", "/");
+	snprintf(path, sizeof(path), "/%04d/%02d/", m->year, m->month);
+	return add_menu(t, plus, path, &b);
+}
+
+static void
+put_title(struct buf *b, const char *title, size_t width)
+{
+	heading(b, title, strlen(title), width, '=');
+	buf_puts(b, "\r\n");
+}
+
+static int
+render_post(const struct site *s, const struct post *p,
+    const struct gopher_opts *o, struct routes *t, struct routes *plus)
+{
+	const struct post_meta *m = &p->meta;
+	char dir[16], path[512], ymd[11], line[512], display[1200];
+	struct links l = {0};
+	struct buf b;
+
+	post_dir(dir, sizeof(dir), p);
+	if (collect_links(p->body, p->body_len, o, dir, &l) == -1)
+		return -1;
+	buf_init(&b);
+	put_title(&b, m->title, o->width);
+	date_ymd(&m->date, ymd);
+	snprintf(line, sizeof(line), "%s", ymd);
+	if (m->date.has_time)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+		    " %02d:%02d", m->date.hour, m->date.min);
+	if (m->author || s->info.author)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+		    " · %s", m->author ? m->author : s->info.author);
+	wrap_paragraph(&b, line, strlen(line), o->width, "", "");
+	buf_puts(&b, "\r\n");
+	put_body(&b, p->body, p->body_len, o->width, &l);
+	if (m->ntags > 0 || m->comments >= 0) {
+		struct buf tags;
+
+		buf_init(&tags);
+		for (size_t i = 0; i < m->ntags; i++)
+			buf_printf(&tags, "%s%s", i ? ", " : "Tags: ",
+			    m->tags[i]);
+		buf_puts(&b, "\r\n");
+		if (m->ntags > 0 && !tags.failed)
+			wrap_paragraph(&b, tags.data, tags.len, o->width, "",
+			    "      ");
+		buf_free(&tags);
+		if (m->comments >= 0) {
+			snprintf(line, sizeof(line), "Comments on the original "
+			    "post: %ld (not mirrored)", m->comments);
+			wrap_paragraph(&b, line, strlen(line), o->width, "", "");
+		}
+	}
+	snprintf(path, sizeof(path), "%s%s.txt", dir, p->slug);
+	if (add(t, path, &b) == -1)
+		goto oom;
+
+	if (l.n > 0) {
+		buf_init(&b);
+		snprintf(display, sizeof(display), "Links in: %s", m->title);
+		info(&b, o, display);
+		info(&b, o, "");
+		for (size_t i = 0; i < l.n; i++) {
+			struct buf d;
+
+			buf_init(&d);
+			buf_printf(&d, "[%zu] ", i + 1);
+			if (l.label_lens[i] > 0)
+				buf_add(&d, l.labels[i], l.label_lens[i]);
+			else
+				buf_puts(&d, l.v[i].url);
+			buf_putc(&b, l.v[i].type);
+			wrap_clean_line(&b, d.data ? d.data : "", d.len,
+			    o->width);
+			buf_free(&d);
+			buf_putc(&b, '\t');
+			put_selector(&b, l.v[i].selector);
+			buf_printf(&b, "\t%s\t%d\r\n", l.v[i].host, l.v[i].port);
+		}
+		info(&b, o, "");
+		item(&b, o, '0', "Read the post", path);
+		snprintf(display, sizeof(display), "%s %04d",
+		    date_month_name(post_month(p)), post_year(p));
+		item(&b, o, '1', display, dir);
+		snprintf(path, sizeof(path), "%s%s/links/", dir, p->slug);
+		if (add_menu(t, plus, path, &b) == -1)
+			goto oom;
+	}
+	links_free(&l);
+	return 0;
+oom:
+	links_free(&l);
+	return -1;
+}
+
+static int
+render_page(const struct page *pg, const struct gopher_opts *o,
+    struct routes *t)
+{
+	struct links l = {0};
+	char path[512];
+	struct buf b;
+	int rc;
+
+	if (collect_links(pg->body, pg->body_len, o, "/", &l) == -1)
+		return -1;
+	buf_init(&b);
+	put_title(&b, pg->meta.title, o->width);
+	put_body(&b, pg->body, pg->body_len, o->width, &l);
+	snprintf(path, sizeof(path), "/%s.txt", pg->name);
+	rc = add(t, path, &b);
+	links_free(&l);
+	return rc;
+}
+
+static int
+render_fixed(const struct gopher_opts *o, struct routes *t)
+{
+	struct buf b;
+
+	/* caps.txt, as gophernicus and others serve it, for clients' paths. */
+	buf_init(&b);
+	buf_puts(&b, "CAPS\r\n\r\nCapsVersion=1\r\nExpireCapsAfter=3600\r\n"
+		     "\r\nPathDelimeter=/\r\nPathIdentity=.\r\nPathParent=..\r\n"
+		     "PathParentDouble=FALSE\r\nPathEscapeCharacter=\\\r\n"
+		     "PathKeepPreDelimeter=FALSE\r\n\r\n"
+		     "ServerSoftware=capsuled\r\n");
+	buf_printf(&b, "ServerSoftwareVersion=%s\r\n", "0.1.0");
+	buf_puts(&b, "ServerArchitecture=unix\r\n"
+		     "ServerDescription=A blog served as a Gemini capsule and "
+		     "a Gopher hole\r\n");
+	buf_printf(&b, "ServerGeolocationString=\r\nServerDefaultEncoding="
+		       "utf-8\r\nServerAdmin=\r\nDefaultHost=%s\r\n", o->host);
+	if (add(t, "/caps.txt", &b) == -1 ||
+	    add_copy(t, "caps.txt", routes_get(t, "/caps.txt", 9)) == -1)
+		return -1;
+	buf_init(&b);
+	buf_puts(&b, "User-agent: *\r\nDisallow:\r\n");
+	if (add(t, "/robots.txt", &b) == -1 ||
+	    add_copy(t, "robots.txt", routes_get(t, "/robots.txt", 11)) == -1)
+		return -1;
+	return 0;
+}
+
+int
+render_gopher(const struct site *s, const struct gopher_opts *o,
+    struct routes *t, struct routes *plus)
+{
+	if (render_home(s, o, t, plus) == -1 || render_fixed(o, t) == -1)
+		return -1;
+	for (size_t i = 0; i < s->nyears; i++) {
+		const struct site_year *y = &s->years[i];
+
+		if (render_year(s, y, o, t, plus) == -1)
+			return -1;
+		for (size_t k = 0; k < y->nmonths; k++)
+			if (render_month(s, &y->months[k], o, t, plus) == -1)
+				return -1;
+	}
+	for (size_t i = 0; i < s->nposts; i++)
+		if (render_post(s, s->posts[i], o, t, plus) == -1)
+			return -1;
+	for (size_t i = 0; i < s->npages; i++)
+		if (render_page(s->pages[i], o, t) == -1)
+			return -1;
+	return 0;
+}
+
+void
+render_gopher_error(struct buf *b, const char *msg)
+{
+	buf_putc(b, '3');
+	wrap_clean_line(b, msg, strlen(msg), 200);
+	buf_puts(b, "\t\terror.host\t1\r\n.\r\n");
+}
+
+static void
+put_html(struct buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default: buf_putc(b, s[i]);
+		}
+	}
+}
+
+void
+render_gopher_url_page(struct buf *b, const char *url, size_t len)
+{
+	buf_puts(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
+		    "<meta http-equiv=\"refresh\" content=\"0; url=");
+	put_html(b, url, len);
+	buf_puts(b, "\">\n<title>Leaving Gopherspace</title></head>\n<body>"
+		    "<p>This link leads out of Gopherspace to <a href=\"");
+	put_html(b, url, len);
+	buf_puts(b, "\">");
+	put_html(b, url, len);
+	buf_puts(b, "</a>.</p></body></html>\n");
+}

@@ -1,0 +1,40 @@
+/*
+ * render_gopher: every Gopher menu and text of a site, rendered once from
+ * the same model and gemtext as the capsule (pure).
+ */
+#ifndef CAPSULED_RENDER_GOPHER_H
+#define CAPSULED_RENDER_GOPHER_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "route.h"
+#include "site.h"
+
+struct gopher_opts {
+	const char *host;    /* written into menus: the public name */
+	int port;            /* written into menus: the public port */
+	size_t width;        /* columns of text and menu display strings */
+	const char *gemini_host; /* links to gemini://this-host/ are local */
+};
+
+/*
+ * Adds to t every selector: "/" (and ""), "/YYYY/" and "/YYYY/MM/" (and
+ * without the slash), "/YYYY/MM/slug.txt", "/YYYY/MM/slug/links/" (and
+ * without the slash), "/name.txt" for pages, "/caps.txt", "/robots.txt".
+ * Adds to plus the Gopher+ form ("+-1", "+INFO:" lines) of every menu,
+ * for the "TAB $" probe. Returns 0 or -1 (memory).
+ */
+int render_gopher(const struct site *s, const struct gopher_opts *o,
+    struct routes *t, struct routes *plus);
+
+/* An error item and the end of the menu: "3msg TAB TAB error.host TAB 1". */
+void render_gopher_error(struct buf *b, const char *msg);
+
+/*
+ * The small HTML page a "URL:" selector answers with, which sends the
+ * browser on to url (escaped for HTML, never trusted).
+ */
+void render_gopher_url_page(struct buf *b, const char *url, size_t len);
+
+#endif
