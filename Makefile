@@ -54,6 +54,34 @@ $(B)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(B)
 $(B):
 	@mkdir -p $(B)
 
+# libFuzzer targets: one per parser, over the pure modules (and config).
+FUZZ = url selector frontmatter gemtext config
+FB = build/fuzz
+FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS = $(PURE:%=$(FB)/%.o) $(FB)/config.o
+FUZZ_BINS = $(FUZZ:%=$(FB)/fuzz_%)
+FUZZ_SECONDS ?= 60
+
+$(FB)/%.o: src/%.c
+	@mkdir -p $(FB)
+	clang -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+	    $(PKG_CFLAGS) -c -o $@ $<
+
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	clang -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer -Isrc \
+	    $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
+
+.SECONDARY: $(FUZZ_OBJS)
+
+# Runs every fuzzer for FUZZ_SECONDS; a crash lands in $(FB)/crashes/:
+# add it to tests/fuzz/regress/TARGET/ so make check replays it for ever.
+fuzz: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh run $(FUZZ_SECONDS) $(FUZZ)
+
+# What make check runs: every saved input once, then a short bounded run.
+fuzz-check: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh check $${FUZZ_CHECK_SECONDS:-5} $(FUZZ)
+
 deps:
 	@sh contrib/deps.sh build
 
@@ -74,6 +102,6 @@ check:
 clean:
 	rm -rf $(B) capsuled
 
-.PHONY: all deps run unit check clean
+.PHONY: all deps run unit check clean fuzz fuzz-check
 
 -include $(OBJS:.o=.d)

@@ -22,6 +22,11 @@ check_needs="
 libcmocka-dev:pc:cmocka
 python3:cmd:python3
 gnutls-bin:cmd:gnutls-cli
+lynx:cmd:lynx
+curl:cmd:curl
+tmux:cmd:tmux
+sacc:cmd:sacc
+bombadillo:cmd:bombadillo
 "
 
 needs=$build_needs

@@ -267,7 +267,8 @@ walk(struct loader *l, int dirfd, const char *dirpath, int depth,
 		n++;
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), cmp_name);
+	if (n > 0) /* qsort(NULL, 0) is undefined */
+		qsort(names, n, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < n; i++) {
 		char path[4096];
 		struct stat st;

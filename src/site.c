@@ -220,7 +220,8 @@ drop_dup_posts(struct site *s, void (*dup)(void *, const char *), void *ctx)
 {
 	size_t w = 0;
 
-	qsort(s->posts, s->nposts, sizeof(*s->posts), cmp_post_path);
+	if (s->nposts > 0) /* qsort(NULL, 0) is undefined */
+		qsort(s->posts, s->nposts, sizeof(*s->posts), cmp_post_path);
 	for (size_t i = 0; i < s->nposts; i++) {
 		if (w > 0 && same_path(s->posts[w - 1], s->posts[i])) {
 			dup(ctx, s->posts[i]->file);
@@ -237,7 +238,8 @@ drop_dup_pages(struct site *s, void (*dup)(void *, const char *), void *ctx)
 {
 	size_t w = 0;
 
-	qsort(s->pages, s->npages, sizeof(*s->pages), cmp_page);
+	if (s->npages > 0) /* qsort(NULL, 0) is undefined */
+		qsort(s->pages, s->npages, sizeof(*s->pages), cmp_page);
 	for (size_t i = 0; i < s->npages; i++) {
 		if (w > 0 && strcmp(s->pages[w - 1]->name, s->pages[i]->name) == 0) {
 			dup(ctx, s->pages[i]->file);
@@ -305,7 +307,8 @@ site_finish(struct site *s, void (*dup)(void *ctx, const char *file),
 {
 	drop_dup_posts(s, dup, ctx);
 	drop_dup_pages(s, dup, ctx);
-	qsort(s->posts, s->nposts, sizeof(*s->posts), cmp_post_date);
+	if (s->nposts > 0) /* qsort(NULL, 0) is undefined */
+		qsort(s->posts, s->nposts, sizeof(*s->posts), cmp_post_date);
 	return group(s);
 }
 

@@ -249,8 +249,9 @@ wrap_place(struct wrap_state *w, const char *s, size_t len)
 
 		if (w->has_text && w->cols + cw > w->width)
 			wrap_new_line(w);
-		/* A space where the piece is cut is a break like any other. */
-		if (!w->has_text && *p == ' ') {
+		/* A space where the piece is cut is a break like any other
+		 * (but a space carrying a combining mark is a character). */
+		if (!w->has_text && next - p == 1 && *p == ' ') {
 			p = next;
 			continue;
 		}

@@ -22,6 +22,22 @@ class ServerError(Exception):
     pass
 
 
+_HELP = {}
+
+
+def supports_option(binary, option):
+    """Whether `binary --help` mentions option (the CLI grows over time)."""
+    if binary not in _HELP:
+        try:
+            p = subprocess.run([binary, "--help"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=10)
+            _HELP[binary] = p.stdout.decode("utf-8", "replace")
+        except (OSError, subprocess.TimeoutExpired):
+            _HELP[binary] = ""
+    return re.search(r"(^|[\s,])%s\b" % re.escape(option),
+                     _HELP[binary], re.M) is not None
+
+
 class Server:
     """One capsuled process on 127.0.0.1, port 0, in a temporary cert dir.
 
@@ -48,8 +64,11 @@ class Server:
     def start(self, deadline=20.0):
         argv = [self.binary, "--listen", "127.0.0.1", "--gemini-port", "0",
                 "--cert-dir", self.cert_dir, "--host", self.host,
-                "--timeout", str(self.timeout)] + self.extra_args + \
-               [self.content_dir]
+                "--timeout", str(self.timeout)]
+        if supports_option(self.binary, "--gopher-port"):
+            # never the default port 70: parallel runs would collide
+            argv += ["--gopher-port", "0"]
+        argv += self.extra_args + [self.content_dir]
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)

@@ -41,8 +41,23 @@ POSTS = [
     ("/2024/01/new-year.gmi", "2024-01-01", "New year in Tokyo", "ja"),
     ("/2023/12/tokyo-night.gmi", "2023-12-24",
      "\u00dcberraschung \u2014 \u6771\u4eac\u306e\u591c", "en"),
+    ("/2023/12/every-line.gmi", "2023-12-10",
+     "Every line type: \u6771\u4eac and a\ttab\r\nin the title", "en"),
     ("/2022/06/old.gmi", "2022-06-01", "An old post", "en"),
 ]
+
+def gmi_title(title):
+    """A title as a gemtext line shows it: each control byte a space."""
+    return re.sub(r"[\x00-\x1f\x7f]", " ", title)
+
+
+def squash(s):
+    return " ".join(s.split())
+
+
+def entry_list(posts):
+    return [(p, d, gmi_title(t)) for p, d, t, _ in posts]
+
 
 ENTRY_RE = re.compile(r"^=>\s*(\S+)\s+(\d{4}-\d{2}-\d{2}) (.+)$")
 
@@ -91,8 +106,8 @@ def t_home():
     expect_header(r, 20, GEMTEXT)
     lines = r.text().split("\n")
     check(lines[0] == "# Fixture Blog", "first line %r" % lines[0])
-    expect_entries(r, [(p, d, t) for p, d, t, _ in POSTS], "home")
-    for want in ("=> /2024/ 2024 (3 posts)", "=> /2023/ 2023 (1 post)",
+    expect_entries(r, entry_list(POSTS), "home")
+    for want in ("=> /2024/ 2024 (3 posts)", "=> /2023/ 2023 (2 posts)",
                  "=> /2022/ 2022 (1 post)"):
         check(want in lines, "home lacks %r" % want)
     check("Not ready" not in r.text(), "home lists the draft")
@@ -108,11 +123,23 @@ def t_empty_path():
     check(r.status == 20, "empty path with query: %s" % r.describe())
 
 
+def t_index_no_control_bytes():
+    # a title's TAB/CR/LF must not break a link line of an index or feed
+    for path in ("/", "/2023/", "/2023/12/", "/2024/", "/2024/03/"):
+        r = get_path(path)
+        bad = [l for l in r.text().split("\n")
+               if re.search(r"[\x00-\x1f\x7f]", l)]
+        check(r.status == 20 and not bad,
+              "%s: control bytes in %r" % (path, bad[:2]))
+    r = get_path("/2023/12/")
+    expect_entries(r, entry_list(POSTS[3:5]), "/2023/12/")
+
+
 def t_year_page():
     r = get_path("/2024/")
     expect_header(r, 20, GEMTEXT)
     check(r.text().split("\n")[0] == "# 2024", "first line")
-    expect_entries(r, [(p, d, t) for p, d, t, _ in POSTS[:3]], "/2024/")
+    expect_entries(r, entry_list(POSTS[:3]), "/2024/")
     check("=> /2024/03/ March 2024 (2 posts)" in r.text().split("\n"),
           "month count line missing")
 
@@ -121,10 +148,10 @@ def t_month_page():
     r = get_path("/2024/03/")
     expect_header(r, 20, GEMTEXT)
     check(r.text().split("\n")[0] == "# March 2024", "first line")
-    expect_entries(r, [(p, d, t) for p, d, t, _ in POSTS[:2]], "/2024/03/")
+    expect_entries(r, entry_list(POSTS[:2]), "/2024/03/")
     r = get_path("/2022/06/")
     expect_header(r, 20, GEMTEXT)
-    expect_entries(r, [(p, d, t) for p, d, t, _ in POSTS[4:]], "/2022/06/")
+    expect_entries(r, entry_list(POSTS[-1:]), "/2022/06/")
 
 
 def t_redirects():
@@ -140,7 +167,7 @@ def t_posts():
         r = get_path(path)
         expect_header(r, 20, "text/gemini; lang=%s" % lang, path)
         text = r.text()
-        check(text.split("\n")[0] == "# " + title,
+        check(text.split("\n")[0] == "# " + gmi_title(title),
               "%s first line %r" % (path, text.split("\n")[0]))
         check(date in text, "%s: no date %s in body" % (path, date))
         check(not text.startswith("\ufeff"), "%s: BOM" % path)
@@ -185,12 +212,12 @@ def t_atom():
     for e in entries:
         link = e.find("a:link", ns)
         got.append((link.get("href") if link is not None else None,
-                    e.findtext("a:title", namespaces=ns)))
+                    squash(e.findtext("a:title", namespaces=ns) or "")))
         p = e.findtext("a:published", namespaces=ns) or \
             e.findtext("a:updated", namespaces=ns)
         stamps.append(datetime.datetime.fromisoformat(
             p.replace("Z", "+00:00")))
-    want = [(base + p, t) for p, _, t, _ in POSTS]
+    want = [(base + p, squash(t)) for p, _, t, _ in POSTS]
     check(got == want, "entries: expected %r, got %r" % (want, got))
     check(stamps == sorted(stamps, reverse=True),
           "entries not newest first: %r" % stamps)
@@ -737,6 +764,7 @@ def main():
             ("home", t_home),
             ("empty_path", t_empty_path),
             ("year_page", t_year_page),
+            ("index_no_control_bytes", t_index_no_control_bytes),
             ("month_page", t_month_page),
             ("directory_redirects", t_redirects),
             ("posts", t_posts),
