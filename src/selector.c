@@ -8,15 +8,15 @@
 /* Methods that open an HTTP request, space included: a web browser pointed
  * at the Gopher port sends one of these before anything else. */
 static const char *const selector_http_methods[] = {
-	"GET ", "HEAD ", "POST ", "PUT ", "OPTIONS ", "CONNECT ", "DELETE ",
-	"PATCH ",
+    "GET ",     "HEAD ",    "POST ",   "PUT ",
+    "OPTIONS ", "CONNECT ", "DELETE ", "PATCH ",
 };
 
 static int
 selector_is_http(const char *buf, size_t len)
 {
-	size_t n = sizeof(selector_http_methods) /
-		   sizeof(selector_http_methods[0]);
+	size_t n =
+	    sizeof(selector_http_methods) / sizeof(selector_http_methods[0]);
 
 	for (size_t i = 0; i < n; i++) {
 		size_t m = strlen(selector_http_methods[i]);

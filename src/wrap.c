@@ -20,12 +20,12 @@
 /* The state of the line being filled by wrap_paragraph. */
 struct wrap_state {
 	struct buf *out;
-	struct buf line;  /* the current line, prefix included, no CRLF */
-	size_t cols;      /* columns of line */
+	struct buf line; /* the current line, prefix included, no CRLF */
+	size_t cols;     /* columns of line */
 	size_t width;
-	int has_text;     /* line holds something after its prefix */
-	size_t pending;   /* spaces after the last word, written only if
-			     another word follows on the same line */
+	int has_text;   /* line holds something after its prefix */
+	size_t pending; /* spaces after the last word, written only if
+	                   another word follows on the same line */
 	const char *rest_prefix;
 };
 
@@ -103,7 +103,7 @@ wrap_clean(struct buf *dst, const char *s, size_t len, int collapse)
 		}
 		if (wrap_is_control(uc) || uc == ' ') {
 			if (!collapse || (dst->len > start &&
-					  dst->data[dst->len - 1] != ' '))
+			                  dst->data[dst->len - 1] != ' '))
 				buf_putc(dst, ' ');
 		} else
 			buf_add(dst, s + i, n);
@@ -119,8 +119,8 @@ wrap_clean(struct buf *dst, const char *s, size_t len, int collapse)
 static const char *
 wrap_next_cluster(const char *s, const char *end, size_t *cols)
 {
-	const uint8_t *n = u8_grapheme_next((const uint8_t *)s,
-	    (const uint8_t *)end);
+	const uint8_t *n =
+	    u8_grapheme_next((const uint8_t *)s, (const uint8_t *)end);
 	const char *next = n != NULL ? (const char *)n : end;
 
 	if (next <= s) /* cannot happen for valid input; never stall */
@@ -264,7 +264,7 @@ wrap_place(struct wrap_state *w, const char *s, size_t len)
 
 void
 wrap_paragraph(struct buf *out, const char *text, size_t len, size_t width,
-    const char *first_prefix, const char *rest_prefix)
+               const char *first_prefix, const char *rest_prefix)
 {
 	struct wrap_state w;
 	struct buf t;
@@ -287,7 +287,7 @@ wrap_paragraph(struct buf *out, const char *text, size_t len, size_t width,
 	wrap_begin_line(&w, first_prefix != NULL ? first_prefix : "");
 	if (t.len > 0)
 		u8_possible_linebreaks((const uint8_t *)t.data, t.len,
-		    WRAP_ENCODING, brk);
+		                       WRAP_ENCODING, brk);
 	/* Each piece runs from one break opportunity to the next; the spaces
 	 * that end it (UAX #14 breaks after spaces) are held back. */
 	while (i < t.len) {

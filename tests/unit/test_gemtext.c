@@ -168,14 +168,16 @@ gt_render(const char *doc, size_t len)
 	buf_puts(&b, "");
 	gemtext_init(&r, doc, len);
 	while (gemtext_next(&r, &l)) {
-		assert_true(++guard <= len + 1); /* never more lines than bytes */
+		assert_true(++guard <=
+		            len + 1); /* never more lines than bytes */
 		assert_non_null(l.text);
 		assert_true(l.text >= doc && l.text + l.text_len <= doc + len);
 		buf_puts(&b, gt_kind_name(l.kind));
 		if (l.kind == GT_LINK) {
 			assert_non_null(l.url);
 			assert_true(l.url_len > 0);
-			assert_true(l.url >= doc && l.url + l.url_len <= doc + len);
+			assert_true(l.url >= doc &&
+			            l.url + l.url_len <= doc + len);
 			gt_put_field(&b, l.url, l.url_len);
 		} else
 			assert_null(l.url);
@@ -200,7 +202,7 @@ test_gemtext_table(void **state)
 		assert_non_null(got);
 		if (strcmp(got, c->want) != 0) {
 			print_message("row %zu:\n--- want\n%s--- got\n%s---\n",
-				      i, c->want, got);
+			              i, c->want, got);
 			failed++;
 		}
 		free(got);
@@ -213,8 +215,8 @@ test_gemtext_table(void **state)
 static void
 test_gemtext_exact_buffer(void **state)
 {
-	static const char *const docs[] = {"=>", "```", "# x", "a\r", "* ",
-					   "=> u l"};
+	static const char *const docs[] = {"=>",  "```", "# x",
+	                                   "a\r", "* ",  "=> u l"};
 
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
 		size_t len = strlen(docs[i]);

@@ -60,8 +60,8 @@ static const struct sel_case sel_cases[] = {
     OK("/\n", "/", NULL, NULL),
     OK("/2013/post.txt\r\n", "/2013/post.txt", NULL, NULL),
     OK("/caf\xC3\xA9\r\n", "/caf\xC3\xA9", NULL, NULL),
-    OK("/a b\r\n", "/a b", NULL, NULL), /* spaces are just bytes */
-    OK("GET\r\n", "GET", NULL, NULL),   /* no space: not HTTP */
+    OK("/a b\r\n", "/a b", NULL, NULL),       /* spaces are just bytes */
+    OK("GET\r\n", "GET", NULL, NULL),         /* no space: not HTTP */
     OK("get / x\r\n", "get / x", NULL, NULL), /* methods are upper case */
 
     /* search words after the first TAB */
@@ -261,16 +261,17 @@ check_sel_case(size_t row, const struct sel_case *c)
 		MISMATCH("selector does not point at the input%s", "");
 	if (!field_is(req.selector, req.selector_len, want_sel))
 		MISMATCH("selector \"%.*s\", want \"%s\"",
-			 (int)req.selector_len, req.selector, want_sel);
+		         (int)req.selector_len, req.selector, want_sel);
 	if (!field_is(req.search, req.search_len, c->search))
-		MISMATCH("search %s\"%.*s\", want %s", req.search ? "" : "NULL ",
-			 req.search ? (int)req.search_len : 0,
-			 req.search ? req.search : "",
-			 c->search ? c->search : "NULL");
+		MISMATCH("search %s\"%.*s\", want %s",
+		         req.search ? "" : "NULL ",
+		         req.search ? (int)req.search_len : 0,
+		         req.search ? req.search : "",
+		         c->search ? c->search : "NULL");
 	if (!field_is(req.plus, req.plus_len, c->plus))
 		MISMATCH("plus %s\"%.*s\", want %s", req.plus ? "" : "NULL ",
-			 req.plus ? (int)req.plus_len : 0,
-			 req.plus ? req.plus : "", c->plus ? c->plus : "NULL");
+		         req.plus ? (int)req.plus_len : 0,
+		         req.plus ? req.plus : "", c->plus ? c->plus : "NULL");
 	want_consumed = c->consumed ? c->consumed : len;
 	if (req.consumed != want_consumed)
 		MISMATCH("consumed %zu, want %zu", req.consumed, want_consumed);
@@ -298,7 +299,7 @@ static void
 test_selector_bytewise(void **state)
 {
 	static const char *const lines[] = {"/2013/\tfoo\r\n", "\n",
-					    "/\twords\t$\r\n", "/\t$\n"};
+	                                    "/\twords\t$\r\n", "/\t$\n"};
 
 	for (size_t k = 0; k < sizeof(lines) / sizeof(lines[0]); k++) {
 		size_t len = strlen(lines[k]);
