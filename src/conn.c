@@ -10,16 +10,22 @@
 
 int
 conn_start(struct conn *c, struct server *srv, const char *proto, int fd,
-    const struct sockaddr *peer, event_callback_fn on_timeout, void *arg)
+    const struct sockaddr *peer, event_callback_fn on_timeout,
+    void (*close)(struct conn *, const char *))
 {
 	c->srv = srv;
+	c->close = close;
 	c->proto = proto;
 	c->fd = fd;
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
 	log_addr(peer, c->client);
-	if ((c->timer = evtimer_new(srv->base, on_timeout, arg)) == NULL)
+	if ((c->timer = evtimer_new(srv->base, on_timeout, c)) == NULL)
 		return -1;
 	srv->nconns++;
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
 	return 0;
 }
 
@@ -85,7 +91,14 @@ conn_end(struct conn *c, const char *note)
 	if (c->timer) {
 		event_free(c->timer);
 		c->timer = NULL;
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			c->srv->conns = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
 		c->srv->nconns--;
+		server_conn_ended(c->srv);
 	}
 	if (c->bev)
 		bufferevent_free(c->bev); /* closes the socket (and frees TLS) */
@@ -95,4 +108,11 @@ conn_end(struct conn *c, const char *note)
 	c->fd = -1;
 	snapshot_unref(c->snap);
 	c->snap = NULL;
+}
+
+void
+conn_close_all(struct server *srv, const char *note)
+{
+	while (srv->conns)
+		srv->conns->close(srv->conns, note);
 }

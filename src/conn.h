@@ -20,6 +20,8 @@ struct snapshot;
 #define CONN_LINGER_MS 2000 /* after our last byte, for the client's close */
 
 struct conn {
+	struct conn *prev, *next; /* the server's list of open connections */
+	void (*close)(struct conn *c, const char *note); /* the protocol's end */
 	struct server *srv;
 	const char *proto;     /* "gemini", "gopher": for the log */
 	struct snapshot *snap; /* taken when the request is answered */
@@ -35,10 +37,15 @@ struct conn {
 	int logged;
 };
 
-/* Fills c for a new connection; -1 on memory (nothing to undo then). */
+/*
+ * Fills c for a new connection and puts it on the server's list, from
+ * which close ends it when the server stops; c must be the first member
+ * of the protocol's struct, which is what the timer's callback gets.
+ * Returns -1 on memory (nothing to undo then but the socket).
+ */
 int conn_start(struct conn *c, struct server *srv, const char *proto,
     int fd, const struct sockaddr *peer, event_callback_fn on_timeout,
-    void *arg);
+    void (*close)(struct conn *, const char *));
 
 /* (Re)arms the deadline: ms from now. */
 void conn_arm(struct conn *c, int ms);
@@ -59,7 +66,13 @@ void conn_log(struct conn *c, const char *note);
  */
 void conn_linger(struct conn *c);
 
-/* Logs if not yet done, frees the buffers, the timer and the socket. */
+/*
+ * Logs if not yet done, frees the buffers, the timer and the socket, and
+ * takes c off the server's list (the protocol then frees its struct).
+ */
 void conn_end(struct conn *c, const char *note);
+
+/* Ends every open connection (a stop whose grace time ran out). */
+void conn_close_all(struct server *srv, const char *note);
 
 #endif

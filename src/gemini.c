@@ -37,10 +37,17 @@ struct gconn {
 static void
 gconn_free(struct gconn *g, const char *note)
 {
+	/* conn is the first member: the two pointers are one. */
 	if (g->c.bev == NULL)
 		SSL_free(g->ssl); /* otherwise the bufferevent owns it */
 	conn_end(&g->c, note);
 	free(g);
+}
+
+static void
+gconn_close(struct conn *c, const char *note)
+{
+	gconn_free((struct gconn *)c, note);
 }
 
 static void
@@ -226,8 +233,8 @@ gemini_accept(struct server *srv, int fd, const struct sockaddr *peer,
 		return;
 	}
 	g->local_port = local_port;
-	if (conn_start(&g->c, srv, "gemini", fd, peer, gconn_timeout, g) ==
-	    -1 || (g->ssl = SSL_new(srv->ssl_ctx)) == NULL) {
+	if (conn_start(&g->c, srv, "gemini", fd, peer, gconn_timeout,
+		gconn_close) == -1 || (g->ssl = SSL_new(srv->ssl_ctx)) == NULL) {
 		gconn_free(g, "out of memory");
 		return;
 	}

@@ -36,6 +36,12 @@ pconn_free(struct pconn *p, const char *note)
 }
 
 static void
+pconn_close(struct conn *c, const char *note)
+{
+	pconn_free((struct pconn *)c, note);
+}
+
+static void
 pconn_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct pconn *p = arg;
@@ -235,7 +241,8 @@ gopher_accept(struct server *srv, int fd, const struct sockaddr *peer)
 		close(fd);
 		return;
 	}
-	if (conn_start(&p->c, srv, "gopher", fd, peer, pconn_timeout, p) == -1 ||
+	if (conn_start(&p->c, srv, "gopher", fd, peer, pconn_timeout,
+		pconn_close) == -1 ||
 	    (p->c.bev = bufferevent_socket_new(srv->base, fd,
 		BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		pconn_free(p, "out of memory");

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "content.h"
 #include "gemini.h"
 #include "gopher.h"
@@ -18,6 +19,7 @@
 
 #define BACKLOG 1024
 #define ACCEPT_PAUSE_MS 100
+#define STOP_GRACE_MS 10000 /* answers in flight get this long on SIGTERM */
 
 struct listen_ctx {
 	struct server *srv;
@@ -201,13 +203,53 @@ reload(evutil_socket_t sig, short what, void *arg)
 	    snap->site.npages);
 }
 
+void
+server_conn_ended(struct server *srv)
+{
+	if (srv->stopping && srv->nconns == 0)
+		event_base_loopbreak(srv->base);
+}
+
+static void
+stop_now(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	log_warn("stopping: %zu connections cut at the deadline", srv->nconns);
+	conn_close_all(srv, "server stopping");
+	event_base_loopbreak(srv->base);
+}
+
+/*
+ * The first SIGTERM (or SIGINT) stops accepting and lets the answers in
+ * flight finish, for at most STOP_GRACE_MS; a second one ends them now.
+ */
 static void
 stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
+	struct timeval tv = {STOP_GRACE_MS / 1000, 0};
 
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopbreak(srv->base);
+	if (srv->stopping) {
+		stop_now(-1, 0, srv);
+		return;
+	}
+	srv->stopping = 1;
+	log_info("signal %d: stopping, %zu connections open", (int)sig,
+	    srv->nconns);
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		evconnlistener_free(srv->listeners[i]);
+	srv->nlisteners = 0;
+	evtimer_del(srv->resume);
+	if (srv->nconns == 0) {
+		event_base_loopbreak(srv->base);
+		return;
+	}
+	srv->stop_deadline = evtimer_new(srv->base, stop_now, srv);
+	if (srv->stop_deadline == NULL)
+		stop_now(-1, 0, srv);
+	else
+		evtimer_add(srv->stop_deadline, &tv);
 }
 
 int
@@ -238,6 +280,9 @@ server_free(struct server *srv)
 		event_free(srv->sig_int);
 	if (srv->resume)
 		event_free(srv->resume);
+	if (srv->stop_deadline)
+		event_free(srv->stop_deadline);
+	conn_close_all(srv, "server stopping");
 	snapshot_unref(srv->snap);
 	if (srv->ssl_ctx)
 		SSL_CTX_free(srv->ssl_ctx);

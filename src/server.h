@@ -26,7 +26,12 @@ struct server {
 	int gopher_port;
 	struct event *sig_hup, *sig_term, *sig_int, *resume;
 	size_t nconns;                 /* open connections */
+	struct conn *conns;            /* ... all of them, to end on stop */
+	int stopping;                  /* SIGTERM seen: no new connections */
+	struct event *stop_deadline;
 };
+
+struct conn;
 
 /*
  * Binds every listen address for each protocol (IPv6 ones IPv6-only, so
@@ -41,6 +46,9 @@ struct snapshot *server_load(struct server *srv, struct diags *d);
 
 /* Serves until SIGTERM or SIGINT; SIGHUP reloads the content. */
 int server_run(struct server *srv);
+
+/* A connection has ended: a stopping server may now be done. */
+void server_conn_ended(struct server *srv);
 
 void server_free(struct server *srv);
 
