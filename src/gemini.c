@@ -161,13 +161,19 @@ gconn_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, avail);
 		return;
 	}
-	look = avail < LINE_MAX_BYTES + 1 ? avail : LINE_MAX_BYTES + 1;
+	look = avail < LINE_MAX_BYTES ? avail : LINE_MAX_BYTES;
 	p = (const char *)evbuffer_pullup(in, (ev_ssize_t)look);
 	lf = p ? memchr(p, '\n', look) : NULL;
 	if (lf == NULL) {
-		if (avail <= LINE_MAX_BYTES)
+		/*
+		 * A line is at most 1026 bytes with its CRLF: without a LF in
+		 * them, or with 1025 bytes whose last is not the CR, it is too
+		 * long already, and the answer should not wait for more.
+		 */
+		if (avail < URL_MAX + 1 ||
+		    (avail == URL_MAX + 1 && p[URL_MAX] == '\r'))
 			return; /* wait for the rest, under the deadline */
-		conn_request(&g->c, p, LINE_MAX_BYTES);
+		conn_request(&g->c, p, URL_MAX + 1); /* the URI part */
 		evbuffer_drain(in, avail);
 		respond_status(g, 59, "Bad request: longer than 1024 bytes");
 		return;

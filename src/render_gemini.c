@@ -316,7 +316,7 @@ render_page(const struct site *s, const struct page *pg, struct routes *t)
 	return add(t, path, &b, 20, body_off);
 }
 
-/* XML text: escaped, and without the control bytes XML 1.0 forbids. */
+/* XML text and attributes: escaped, every control byte a space. */
 static void
 put_xml(struct buf *b, const char *s)
 {
@@ -329,7 +329,8 @@ put_xml(struct buf *b, const char *s)
 		case '>': buf_puts(b, "&gt;"); break;
 		case '"': buf_puts(b, "&quot;"); break;
 		default:
-			if (c < 0x20 && c != '\t' && c != '\n')
+			/* Titles and terms hold no line ends; XML 1.0 no controls. */
+			if (c < 0x20 || c == 0x7f)
 				buf_putc(b, ' ');
 			else
 				buf_putc(b, (char)c);

@@ -37,7 +37,8 @@ WORDS_ASCII = [
     "pixel", "cobalt", "harvest", "shadow", "glacier", "saffron", "relay",
 ]
 WORDS_UTF8 = [
-    "\u00dcberraschung", "caf\u00e9", "na\u00efve", "se\u00f1or", "\u00e9t\u00e9",
+    "\u00dcberraschung", "caf\u00e9", "na\u00efve", "se\u00f1or",
+    "\u00e9t\u00e9",
     "\u6771\u4eac\u306e\u591c", "\u6625", "\u6f22\u5b57",
     "\u041c\u043e\u0441\u043a\u0432\u0430", "\u03b1\u03bb\u03c6\u03ac",
     "\U0001F680", "\u2014", "\u00bfqu\u00e9?", "Stra\u00dfe", "\u0130stanbul",

@@ -82,7 +82,9 @@ class Server:
                     m = pat.search(line)
                     if m:
                         self.port = int(m.group(1))
-                        return self
+                        break
+                if self.port is not None:
+                    break
                 if self.eof or self.proc.poll() is not None:
                     raise ServerError("capsuled exited before listening "
                                       "(status %r); stderr:\n%s" %
@@ -94,6 +96,22 @@ class Server:
                                       "%.0f s; stderr:\n%s" %
                                       (deadline, "\n".join(self.lines[-20:])))
                 self.cond.wait(min(left, 0.5))
+            # capsuled binds before it loads the content, and exits if the
+            # load fails: wait for "serving ..." (or its exit) as well, so a
+            # dead server is reported as such rather than as refused
+            # connections. A build that never prints "serving" just costs
+            # the wait for it.
+            while not any(" serving " in l for l in self.lines):
+                if self.eof or self.proc.poll() is not None:
+                    raise ServerError("capsuled exited after listening "
+                                      "(status %r); stderr:\n%s" %
+                                      (self.proc.poll(),
+                                       "\n".join(self.lines[-20:])))
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                self.cond.wait(min(left, 0.5))
+        return self
 
     def _read_stderr(self):
         for raw in iter(self.proc.stderr.readline, b""):

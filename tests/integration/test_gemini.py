@@ -46,6 +46,7 @@ POSTS = [
     ("/2022/06/old.gmi", "2022-06-01", "An old post", "en"),
 ]
 
+
 def gmi_title(title):
     """A title as a gemtext line shows it: each control byte a space."""
     return re.sub(r"[\x00-\x1f\x7f]", " ", title)
@@ -294,13 +295,17 @@ def t_boundary_utf8():
 def t_long_line_no_crlf():
     # No CRLF at all, and the client keeps the connection open: the server
     # has seen more than 1024 bytes of URI, so it must answer 59 itself.
+    bad = []
     for n in (1026, 1027, 1100, 2000):
         r = fetch(PORT, padded(n), timeout=TIMEOUT + 3)
         if r.status is not None:  # no answer is reported here, once
             with LOCK:
                 ALL.append(r)
-        check(r.status == 59,
-              "%d bytes, no CRLF: expected 59, got %s" % (n, r.describe()))
+        if r.status != 59:
+            bad.append("%d bytes: %s after %.1f s" % (n, r.describe(),
+                                                      r.elapsed))
+    check(not bad, "no CRLF, connection left open, expected 59: " +
+          "; ".join(bad))
 
 
 def t_long_line_5000():
@@ -544,7 +549,7 @@ def t_silent_clients_do_not_block():
         r = get_path("/")
         dt = time.monotonic() - t0
         expect_header(r, 20, GEMTEXT, "/ with 60 idle clients")
-        check(dt < 1.0, "answer took %.2f s with idle clients" % dt)
+        check(dt < 0.75, "answer took %.2f s with idle clients" % dt)
     finally:
         for s in socks:
             s.close()
@@ -669,7 +674,8 @@ def t_access_log():
 # ------------------------------------------------------------------ TLS
 
 LOCAL_TLS_REFUSALS = ("NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE",
-                      "NO_SUITABLE_SIGNATURE_ALGORITHM", "UNSUPPORTED_PROTOCOL")
+                      "NO_SUITABLE_SIGNATURE_ALGORITHM",
+                      "UNSUPPORTED_PROTOCOL")
 
 
 def try_old_tls(ver, ciphers):
@@ -753,12 +759,13 @@ def main():
     runner = Runner(deadline=FILE_BUDGET)
     srv = Server(binary, site, timeout=TIMEOUT)
     try:
-        try:
-            srv.start()
-        except Exception as e:
-            print("FAIL start: %s" % e)
-            runner.failed += 1
-            return runner.finish()
+        srv.start()
+    except Exception as e:
+        print("FAIL start: %s" % e)
+        runner.failed += 1
+        srv.stop()
+        return runner.finish()
+    try:
         PORT = srv.port
         tests = [
             ("home", t_home),

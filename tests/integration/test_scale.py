@@ -302,6 +302,8 @@ def main():
         except Exception as e:
             print("FAIL start: %s" % e)
             runner.failed += 1
+            srv.stop()
+            srv = None
             return runner.finish()
         PORT = srv.port
         print("ok start (listening after %.1fs)" % (time.monotonic() - t0))
