@@ -94,14 +94,28 @@ run:
 unit: $(UNIT_TESTS)
 	@sh tests/run_unit.sh $(UNIT_TESTS)
 
+# The whole suite, then again built with AddressSanitizer, UBSan and
+# LeakSanitizer (the integration harness fails on any report), then every
+# fuzzer's saved inputs and a short run of each.
 check:
 	@sh contrib/deps.sh check
 	@$(MAKE) --no-print-directory capsuled unit
 	@sh tests/run_all.sh
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory fuzz-check
+
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	     -fno-omit-frame-pointer
+
+check-asan:
+	@$(MAKE) --no-print-directory B=build/asan CC=clang \
+	    CFLAGS="$(ASAN_FLAGS)" build/asan/capsuled unit
+	@CAPSULED=build/asan/capsuled SANITIZED=1 \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 sh tests/run_all.sh
 
 clean:
 	rm -rf $(B) capsuled
 
-.PHONY: all deps run unit check clean fuzz fuzz-check
+.PHONY: all deps run unit check check-asan clean fuzz fuzz-check
 
 -include $(OBJS:.o=.d)

@@ -83,21 +83,25 @@ add(struct routes *t, const char *path, struct buf *b)
 	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;
 }
 
+/* The same bytes under a second name (Gopher has no redirects). */
 static int
-add_copy(struct routes *t, const char *path, const struct response *from)
+add_copy(struct routes *t, const char *path, const char *data, size_t len)
 {
-	struct response r = *from;
+	struct response r = {0};
 
-	if ((r.data = malloc(from->len + 1)) == NULL)
+	if ((r.data = malloc(len + 1)) == NULL)
 		return -1;
-	memcpy(r.data, from->data, from->len);
+	memcpy(r.data, data, len);
+	r.len = len;
 	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;
 }
 
 /*
  * The Gopher+ form of a menu: "+-1" (data ends with "."), then each item
- * as "+INFO: item TAB +", which is what the UMN client asks for with
- * "TAB $" before it shows a menu.
+ * as "+INFO: item", which is what the UMN client asks for with "TAB $"
+ * before it shows a menu. Items are not marked Gopher+ (no TAB + after
+ * the port): the client then fetches them as plain Gopher, the only
+ * way they are served.
  */
 static int
 add_plus(struct routes *plus, const char *path, const char *menu, size_t len)
@@ -116,7 +120,7 @@ add_plus(struct routes *plus, const char *path, const char *menu, size_t len)
 			break;
 		buf_puts(&b, "+INFO: ");
 		buf_add(&b, p, n);
-		buf_puts(&b, "\t+\r\n");
+		buf_puts(&b, "\r\n");
 		p = eol + 1;
 	}
 	buf_puts(&b, ".\r\n");
@@ -132,20 +136,28 @@ add_menu(struct routes *t, struct routes *plus, const char *path,
     struct buf *b)
 {
 	const struct response *r;
+	const char *data;
 	char bare[512];
-	size_t n = strlen(path);
+	size_t n = strlen(path), len;
 
 	buf_puts(b, ".\r\n");
-	if (add(t, path, b) == -1 ||
-	    (r = routes_get(t, path, n)) == NULL ||
-	    add_plus(plus, path, r->data, r->len) == -1)
+	if (add(t, path, b) == -1 || (r = routes_get(t, path, n)) == NULL)
 		return -1;
-	if (n > 1 && path[n - 1] == '/') {
+	/* r points into the table, which the next add may move: keep the
+	 * response's bytes, which stay put, and not r. */
+	data = r->data;
+	len = r->len;
+	if (add_plus(plus, path, data, len) == -1)
+		return -1;
+	if (strcmp(path, "/") == 0)
+		bare[0] = '\0'; /* the empty selector is the root too */
+	else if (n > 1 && path[n - 1] == '/')
 		snprintf(bare, sizeof(bare), "%.*s", (int)(n - 1), path);
-		if (add_copy(t, bare, r) == -1 ||
-		    add_plus(plus, bare, r->data, r->len) == -1)
-			return -1;
-	}
+	else
+		return 0;
+	if (add_copy(t, bare, data, len) == -1 ||
+	    add_plus(plus, bare, data, len) == -1)
+		return -1;
 	return 0;
 }
 
@@ -576,12 +588,7 @@ render_home(const struct site *s, const struct gopher_opts *o,
 		put_selector(&b, g.selector);
 		buf_printf(&b, "\t%s\t%d\r\n", g.host, g.port);
 	}
-	if (add_menu(t, plus, "/", &b) == -1)
-		return -1;
-	/* The empty selector is the root too. */
-	return add_copy(t, "", routes_get(t, "/", 1)) == -1 ||
-	    add_plus(plus, "", routes_get(t, "/", 1)->data,
-		routes_get(t, "/", 1)->len) == -1 ? -1 : 0;
+	return add_menu(t, plus, "/", &b);
 oom:
 	buf_free(&b);
 	return -1;
@@ -787,15 +794,17 @@ render_fixed(const struct gopher_opts *o, struct routes *t)
 		     "a Gopher hole\r\n");
 	buf_printf(&b, "ServerGeolocationString=\r\nServerDefaultEncoding="
 		       "utf-8\r\nServerAdmin=\r\nDefaultHost=%s\r\n", o->host);
-	if (add(t, "/caps.txt", &b) == -1 ||
-	    add_copy(t, "caps.txt", routes_get(t, "/caps.txt", 9)) == -1)
-		return -1;
-	buf_init(&b);
+	if (b.failed || add_copy(t, "caps.txt", b.data, b.len) == -1 ||
+	    add(t, "/caps.txt", &b) == -1)
+		goto oom;
 	buf_puts(&b, "User-agent: *\r\nDisallow:\r\n");
-	if (add(t, "/robots.txt", &b) == -1 ||
-	    add_copy(t, "robots.txt", routes_get(t, "/robots.txt", 11)) == -1)
-		return -1;
+	if (b.failed || add_copy(t, "robots.txt", b.data, b.len) == -1 ||
+	    add(t, "/robots.txt", &b) == -1)
+		goto oom;
 	return 0;
+oom:
+	buf_free(&b);
+	return -1;
 }
 
 int
