@@ -21,6 +21,10 @@ config_defaults(struct config *c)
 	c->gopher_port = 70;
 	c->gopher_width = 67;
 	c->handshake_ms = c->request_ms = c->write_ms = TIMEOUT_DEFAULT_MS;
+	c->max_connections = 1024;
+	c->max_per_address = 32;
+	c->rate = 10;
+	c->burst = 30;
 }
 
 void
@@ -77,18 +81,36 @@ parse_port(const char *v, int *out, char *err, size_t errlen)
 }
 
 static int
-parse_width(const char *v, int *out, char *err, size_t errlen)
+parse_count(const char *v, int min, int max, int *out, char *err,
+    size_t errlen)
 {
 	char *end;
 	long n;
 
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno || n < 20 || n > 400) {
-		snprintf(err, errlen, "width must be from 20 to 400 columns");
+	if (*v == '\0' || *end != '\0' || errno || n < min || n > max) {
+		snprintf(err, errlen, "must be a number from %d to %d", min,
+		    max);
 		return -1;
 	}
 	*out = (int)n;
+	return 0;
+}
+
+static int
+parse_rate(const char *v, double *out, char *err, size_t errlen)
+{
+	char *end;
+	double r;
+
+	errno = 0;
+	r = strtod(v, &end);
+	if (*v == '\0' || *end != '\0' || errno || !(r >= 0 && r <= 1e6)) {
+		snprintf(err, errlen, "must be a number from 0 to 1000000");
+		return -1;
+	}
+	*out = r;
 	return 0;
 }
 
@@ -148,13 +170,24 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 	if (strcmp(key, "gopher_public_port") == 0)
 		return parse_port(value, &c->gopher_public_port, err, errlen);
 	if (strcmp(key, "gopher_width") == 0)
-		return parse_width(value, &c->gopher_width, err, errlen);
+		return parse_count(value, 20, 400, &c->gopher_width, err,
+		    errlen);
 	if (strcmp(key, "handshake_timeout") == 0)
 		return parse_seconds(value, &c->handshake_ms, err, errlen);
 	if (strcmp(key, "request_timeout") == 0)
 		return parse_seconds(value, &c->request_ms, err, errlen);
 	if (strcmp(key, "write_timeout") == 0)
 		return parse_seconds(value, &c->write_ms, err, errlen);
+	if (strcmp(key, "max_connections") == 0)
+		return parse_count(value, 1, 1000000, &c->max_connections, err,
+		    errlen);
+	if (strcmp(key, "max_per_address") == 0)
+		return parse_count(value, 0, 1000000, &c->max_per_address, err,
+		    errlen);
+	if (strcmp(key, "rate") == 0)
+		return parse_rate(value, &c->rate, err, errlen);
+	if (strcmp(key, "burst") == 0)
+		return parse_rate(value, &c->burst, err, errlen);
 	if (strcmp(key, "timeout") == 0) {
 		if (parse_seconds(value, &ms, err, errlen) == -1)
 			return -1;

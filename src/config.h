@@ -25,6 +25,10 @@ struct config {
 	int gopher_width;   /* columns of Gopher text and menus */
 	char *cert_dir;
 	int handshake_ms, request_ms, write_ms;
+	int max_connections;   /* open at once, all clients */
+	int max_per_address;   /* open at once from one address (0: no cap) */
+	double rate;           /* requests per second per address (0: none) */
+	double burst;          /* ... at once */
 };
 
 void config_defaults(struct config *c);
@@ -36,7 +40,8 @@ void config_listen_clear(struct config *c);
  * Sets one key from its text form: root, host, listen (adds one address),
  * gemini_port, gopher_port, gopher_host, gopher_public_port, gopher_width,
  * cert_dir, timeout (all three), handshake_timeout,
- * request_timeout, write_timeout (seconds, decimals allowed). Returns 0,
+ * request_timeout, write_timeout (seconds, decimals allowed),
+ * max_connections, max_per_address, rate, burst. Returns 0,
  * or -1 with a message in err.
  */
 int config_set(struct config *c, const char *key, const char *value,

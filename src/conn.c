@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "limits.h"
 #include "log.h"
 #include "server.h"
 #include "snapshot.h"
@@ -19,6 +20,10 @@ conn_start(struct conn *c, struct server *srv, const char *proto, int fd,
 	c->fd = fd;
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
 	log_addr(peer, c->client);
+	if (peer->sa_family == AF_INET6)
+		memcpy(&c->peer, peer, sizeof(struct sockaddr_in6));
+	else
+		memcpy(&c->peer, peer, sizeof(struct sockaddr_in));
 	if ((c->timer = evtimer_new(srv->base, on_timeout, c)) == NULL)
 		return -1;
 	srv->nconns++;
@@ -98,6 +103,9 @@ conn_end(struct conn *c, const char *note)
 		if (c->next)
 			c->next->prev = c->prev;
 		c->srv->nconns--;
+		if (c->counted)
+			limits_release(c->srv->limits,
+			    (struct sockaddr *)&c->peer);
 		server_conn_ended(c->srv);
 	}
 	if (c->bev)

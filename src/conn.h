@@ -30,6 +30,9 @@ struct conn {
 	struct event *timer;   /* the current phase's deadline */
 	struct timespec start;
 	char client[64];
+	struct sockaddr_storage peer;
+	int counted;           /* admitted by the per-address limits */
+	int slow_down;         /* over its rate: answer 44 or an error item */
 	char req[CONN_REQ_LOG];
 	size_t req_len;
 	int status;            /* Gemini status sent, or 0 */
@@ -42,6 +45,8 @@ struct conn {
  * which close ends it when the server stops; c must be the first member
  * of the protocol's struct, which is what the timer's callback gets.
  * Returns -1 on memory (nothing to undo then but the socket).
+ * Whether the per-address limits admitted it is the server's call,
+ * made before (server_admit): c->counted and c->slow_down say.
  */
 int conn_start(struct conn *c, struct server *srv, const char *proto,
     int fd, const struct sockaddr *peer, event_callback_fn on_timeout,

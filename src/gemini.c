@@ -119,6 +119,10 @@ serve(struct gconn *g, const char *line, size_t len)
 	const char *why = NULL;
 	char meta[200];
 
+	if (g->c.slow_down) {
+		respond_status(g, 44, "5");
+		return;
+	}
 	switch (url_parse_request(line, len, &req, &why)) {
 	case URL_MALFORMED:
 		snprintf(meta, sizeof(meta), "Bad request: %s", why);
@@ -229,7 +233,7 @@ gconn_event(struct bufferevent *bev, short what, void *arg)
 
 void
 gemini_accept(struct server *srv, int fd, const struct sockaddr *peer,
-    int local_port)
+    int local_port, int counted, int slow_down)
 {
 	struct gconn *g;
 
@@ -239,6 +243,8 @@ gemini_accept(struct server *srv, int fd, const struct sockaddr *peer,
 		return;
 	}
 	g->local_port = local_port;
+	g->c.counted = counted;
+	g->c.slow_down = slow_down;
 	if (conn_start(&g->c, srv, "gemini", fd, peer, gconn_timeout,
 		gconn_close) == -1 || (g->ssl = SSL_new(srv->ssl_ctx)) == NULL) {
 		gconn_free(g, "out of memory");

@@ -145,6 +145,12 @@ serve(struct pconn *p, const struct gopher_request *req)
 	const struct response *r;
 	int plus = req->plus && req->plus_len == 1 && req->plus[0] == '$';
 
+	if (p->c.slow_down) {
+		respond_error(p, "Slow down: too many requests, try again "
+		    "in a few seconds", "over the request rate");
+		return;
+	}
+
 	if (req->selector_len > 4 && memcmp(req->selector, "URL:", 4) == 0) {
 		serve_url(p, req->selector + 4, req->selector_len - 4);
 		return;
@@ -232,7 +238,8 @@ pconn_event(struct bufferevent *bev, short what, void *arg)
 }
 
 void
-gopher_accept(struct server *srv, int fd, const struct sockaddr *peer)
+gopher_accept(struct server *srv, int fd, const struct sockaddr *peer,
+    int counted, int slow_down)
 {
 	struct pconn *p;
 
@@ -241,6 +248,8 @@ gopher_accept(struct server *srv, int fd, const struct sockaddr *peer)
 		close(fd);
 		return;
 	}
+	p->c.counted = counted;
+	p->c.slow_down = slow_down;
 	if (conn_start(&p->c, srv, "gopher", fd, peer, pconn_timeout,
 		pconn_close) == -1 ||
 	    (p->c.bev = bufferevent_socket_new(srv->base, fd,

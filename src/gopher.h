@@ -10,7 +10,11 @@
 
 struct server;
 
-/* Takes ownership of fd (non-blocking), accepted on a Gopher listener. */
-void gopher_accept(struct server *srv, int fd, const struct sockaddr *peer);
+/*
+ * Takes ownership of fd (non-blocking), accepted on a Gopher listener and
+ * admitted by server_admit (see gemini_accept).
+ */
+void gopher_accept(struct server *srv, int fd, const struct sockaddr *peer,
+    int counted, int slow_down);
 
 #endif

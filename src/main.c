@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <event2/event.h>
@@ -35,11 +36,20 @@ static const char usage[] =
     "  -w, --gopher-width N   columns of Gopher text and menus (default 67)\n"
     "  -C, --cert-dir DIR     certificates, made on first run (default certs)\n"
     "  -t, --timeout SEC      time limit of each connection phase (default 10)\n"
+    "      --max-connections N\n"
+    "                         connections open at once (default 1024)\n"
+    "      --max-per-address N\n"
+    "                         ... from one address (default 32; 0: no cap)\n"
+    "      --rate R           requests per second per address (default 10;\n"
+    "                         0: no limit); --burst B at once (default 30)\n"
     "      --export DIR       write every page (DIR/gemini, DIR/gopher), exit\n"
     "  -V, --version          print the version\n"
     "  -h, --help             print this help\n";
 
-enum { OPT_EXPORT = 256, OPT_GOPHER_HOST, OPT_GOPHER_PUBLIC_PORT };
+enum {
+	OPT_EXPORT = 256, OPT_GOPHER_HOST, OPT_GOPHER_PUBLIC_PORT,
+	OPT_MAX_CONNECTIONS, OPT_MAX_PER_ADDRESS, OPT_RATE, OPT_BURST,
+};
 
 static const struct option long_opts[] = {
 	{"config", required_argument, NULL, 'c'},
@@ -54,6 +64,10 @@ static const struct option long_opts[] = {
 	{"cert-dir", required_argument, NULL, 'C'},
 	{"timeout", required_argument, NULL, 't'},
 	{"export", required_argument, NULL, OPT_EXPORT},
+	{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+	{"max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"burst", required_argument, NULL, OPT_BURST},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -75,6 +89,10 @@ option_key(int opt)
 	case 'w': return "gopher_width";
 	case 'C': return "cert_dir";
 	case 't': return "timeout";
+	case OPT_MAX_CONNECTIONS: return "max_connections";
+	case OPT_MAX_PER_ADDRESS: return "max_per_address";
+	case OPT_RATE: return "rate";
+	case OPT_BURST: return "burst";
 	default: return NULL;
 	}
 }
@@ -236,6 +254,30 @@ export_snapshot(const struct snapshot *s, const char *dir)
 	return export_routes(&s->gopher, sub, 0);
 }
 
+/*
+ * Every connection is a descriptor: take all the kernel allows, and keep
+ * the connection cap under it, so accept never runs dry before the cap.
+ */
+static void
+raise_fd_limit(struct config *cfg)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)cfg->max_connections + 64 > rl.rlim_cur) {
+		cfg->max_connections = rl.rlim_cur > 128 ? (int)rl.rlim_cur - 64
+							 : 64;
+		log_warn("max_connections lowered to %d: the descriptor limit "
+		    "is %llu", cfg->max_connections,
+		    (unsigned long long)rl.rlim_cur);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -269,6 +311,7 @@ main(int argc, char **argv)
 		snapshot_unref(snap);
 		goto done;
 	}
+	raise_fd_limit(&cfg);
 	if ((srv.base = event_base_new()) == NULL) {
 		fprintf(stderr, "capsuled: cannot start the event loop\n");
 		goto done;

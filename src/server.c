@@ -15,6 +15,7 @@
 #include "content.h"
 #include "gemini.h"
 #include "gopher.h"
+#include "limits.h"
 #include "log.h"
 
 #define BACKLOG 1024
@@ -39,20 +40,70 @@ local_port(int fd)
 	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Over the total cap a connection is accepted and closed at once, so it
+ * neither waits in the backlog nor costs a handshake; so is one more from
+ * an address that already holds its share.
+ */
+int
+server_admit(struct server *srv, int fd, const struct sockaddr *peer,
+    const char *proto, int *counted, int *slow_down)
+{
+	const struct config *cfg = srv->cfg;
+	const char *why = NULL;
+	char client[64];
+
+	*counted = *slow_down = 0;
+	if (srv->nconns >= (size_t)cfg->max_connections)
+		why = "over the connection cap: closed";
+	else {
+		switch (limits_admit(srv->limits, peer, now_seconds())) {
+		case LIMIT_OK:
+			*counted = 1;
+			return 1;
+		case LIMIT_RATE:
+			*slow_down = 1; /* answered 44 / an error item */
+			return 1;
+		case LIMIT_CONCURRENT:
+			why = "too many connections from this address: closed";
+			break;
+		}
+	}
+	log_addr(peer, client);
+	log_access(proto, client, "", 0, 0, 0, 0, why);
+	close(fd);
+	return 0;
+}
+
 static void
 gemini_accepted(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *peer, int len, void *arg)
 {
 	struct server *srv = arg;
+	int counted, slow;
 
-	gemini_accept(srv, fd, peer, local_port(fd));
+	if (server_admit(srv, fd, peer, "gemini", &counted, &slow))
+		gemini_accept(srv, fd, peer, local_port(fd), counted, slow);
 }
 
 static void
 gopher_accepted(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *peer, int len, void *arg)
 {
-	gopher_accept(arg, fd, peer);
+	struct server *srv = arg;
+	int counted, slow;
+
+	if (server_admit(srv, fd, peer, "gopher", &counted, &slow))
+		gopher_accept(srv, fd, peer, counted, slow);
 }
 
 static void
@@ -151,8 +202,10 @@ listen_proto(struct server *srv, const char *proto, int port,
 int
 server_listen(struct server *srv, struct diags *d)
 {
+	srv->limits = limits_new((unsigned)srv->cfg->max_per_address,
+	    srv->cfg->rate, srv->cfg->burst);
 	if ((srv->resume = evtimer_new(srv->base, resume_accepting, srv)) ==
-	    NULL) {
+	    NULL || srv->limits == NULL) {
 		diags_add(d, "listen", 0, 0, "out of memory");
 		return -1;
 	}
@@ -284,6 +337,7 @@ server_free(struct server *srv)
 		event_free(srv->stop_deadline);
 	conn_close_all(srv, "server stopping");
 	snapshot_unref(srv->snap);
+	limits_free(srv->limits);
 	if (srv->ssl_ctx)
 		SSL_CTX_free(srv->ssl_ctx);
 	if (srv->base)

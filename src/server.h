@@ -29,6 +29,7 @@ struct server {
 	struct conn *conns;            /* ... all of them, to end on stop */
 	int stopping;                  /* SIGTERM seen: no new connections */
 	struct event *stop_deadline;
+	struct limits *limits;         /* per client address */
 };
 
 struct conn;
@@ -46,6 +47,15 @@ struct snapshot *server_load(struct server *srv, struct diags *d);
 
 /* Serves until SIGTERM or SIGINT; SIGHUP reloads the content. */
 int server_run(struct server *srv);
+
+/*
+ * Decides about a new connection before any byte is read: 1 to serve it
+ * (c->counted and c->slow_down set), 0 when it was closed at once (over
+ * the total cap, or too many open from its address) and logged.
+ */
+struct conn;
+int server_admit(struct server *srv, int fd, const struct sockaddr *peer,
+    const char *proto, int *counted, int *slow_down);
 
 /* A connection has ended: a stopping server may now be done. */
 void server_conn_ended(struct server *srv);

@@ -68,6 +68,10 @@ class Server:
         if supports_option(self.binary, "--gopher-port"):
             # never the default port 70: parallel runs would collide
             argv += ["--gopher-port", "0"]
+        if supports_option(self.binary, "--max-per-address"):
+            # functional tests make many requests at once from one address;
+            # the limits are tested on their own, with their own settings
+            argv += ["--max-per-address", "0", "--rate", "0"]
         argv += self.extra_args + [self.content_dir]
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
