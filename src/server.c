@@ -17,6 +17,7 @@
 #include "gopher.h"
 #include "limits.h"
 #include "log.h"
+#include "tls.h"
 
 #define BACKLOG 1024
 #define ACCEPT_PAUSE_MS 100
@@ -234,26 +235,44 @@ server_load(struct server *srv, struct diags *d)
 	return content_load(cfg->root, &o, &go, d);
 }
 
+/*
+ * SIGHUP: the certificate and the content are read again. Each is swapped
+ * in only when it loaded without a single problem; otherwise the server
+ * keeps what it had and logs why. Connections keep their own references
+ * (the snapshot's refcount, the SSL_CTX's), so nothing in flight changes.
+ */
 static void
 reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
 	struct snapshot *snap;
+	SSL_CTX *ctx;
 	struct diags d;
 
 	diags_init(&d);
+	if ((ctx = tls_server_ctx(srv->cfg->cert_dir, srv->cfg->host, &d)) !=
+	    NULL) {
+		SSL_CTX_free(srv->ssl_ctx);
+		srv->ssl_ctx = ctx;
+	} else {
+		diags_print(&d, stderr, "reload: ");
+		log_warn("reload: keeping the previous certificate");
+		diags_free(&d);
+		diags_init(&d);
+	}
 	snap = server_load(srv, &d);
 	diags_print(&d, stderr, "reload: ");
-	diags_free(&d);
-	if (snap == NULL) {
-		log_warn("reload failed; still serving the previous content");
-		return;
+	if (snap == NULL || d.n > 0) {
+		log_warn("reload: %zu problems; still serving the previous "
+		    "content", d.n);
+		snapshot_unref(snap);
+	} else {
+		snapshot_unref(srv->snap);
+		srv->snap = snap;
+		log_info("reloaded: %zu posts, %zu pages", snap->site.nposts,
+		    snap->site.npages);
 	}
-	/* Connections keep their own reference to the old snapshot. */
-	snapshot_unref(srv->snap);
-	srv->snap = snap;
-	log_info("reloaded: %zu posts, %zu pages", snap->site.nposts,
-	    snap->site.npages);
+	diags_free(&d);
 }
 
 void

@@ -143,6 +143,7 @@ tls_server_ctx(const char *cert_dir, const char *host, struct diags *d)
 	char crt[4096], key[4096];
 	SSL_CTX *ctx;
 	struct stat st;
+	X509 *x;
 
 	snprintf(crt, sizeof(crt), "%s/%s.crt", cert_dir, host);
 	snprintf(key, sizeof(key), "%s/%s.key", cert_dir, host);
@@ -178,6 +179,18 @@ tls_server_ctx(const char *cert_dir, const char *host, struct diags *d)
 	if (SSL_CTX_check_private_key(ctx) != 1) {
 		ssl_diag(d, key, "key does not match the certificate");
 		goto fail;
+	}
+	/* Clients refuse an expired certificate: say so at start, not later. */
+	if ((x = SSL_CTX_get0_certificate(ctx)) != NULL) {
+		if (X509_cmp_current_time(X509_get0_notAfter(x)) < 0) {
+			diags_add(d, crt, 0, 0, "the certificate has expired");
+			goto fail;
+		}
+		if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0) {
+			diags_add(d, crt, 0, 0, "the certificate is not valid "
+			    "yet");
+			goto fail;
+		}
 	}
 	return ctx;
 fail:
