@@ -234,14 +234,89 @@ def validate_text(data, width=67, allow_wide=(), check_width=True):
     return problems
 
 
+def self_test():
+    """Each rule against a document that breaks it: a list of the rules
+    the validators failed to catch (empty when all were caught)."""
+    ok = (b"iHello\t\tlocalhost\t70\r\n"
+          b"0A post\t/a.txt\tlocalhost\t70\r\n"
+          b"hWeb\tURL:https://x/\tlocalhost\t70\r\n"
+          b"1There\t/x\tother.example\t7070\r\n.\r\n")
+    ext = [("other.example", 7070)]
+    missed = []
+    if validate_menu(ok, 67, "localhost", 70, ext):
+        missed.append("a valid menu was refused: %r"
+                      % validate_menu(ok, 67, "localhost", 70, ext))
+
+    def bad(name, data, **kw):
+        args = dict(width=67, host="localhost", port=70, external=ext)
+        args.update(kw)
+        if not validate_menu(data, **args):
+            missed.append("menu: " + name)
+
+    def sub(old, new):
+        return ok.replace(old, new, 1)
+
+    bad("invalid UTF-8", sub(b"Hello", b"H\xffllo"))
+    bad("bare LF", sub(b"70\r\n0A", b"70\n0A"))
+    bad("bare CR", sub(b"Hello", b"He\rllo"))
+    bad("no terminator", ok[:-3])
+    bad("bytes after the terminator", ok + b"junk\r\n")
+    bad("terminator without CRLF", ok[:-2])
+    bad("three fields", sub(b"\t\tlocalhost\t70", b"\tlocalhost\t70"))
+    bad("five fields", sub(b"localhost\t70\r\n0A", b"localhost\t70\t+\r\n0A"))
+    bad("blank line", sub(b"\r\n0A", b"\r\n\r\n0A"))
+    bad("port not a number", sub(b"\t70\r\n0A", b"\tx70\r\n0A"))
+    bad("wrong host", sub(b"/a.txt\tlocalhost", b"/a.txt\t127.0.0.1"))
+    bad("wrong port", sub(b"/a.txt\tlocalhost\t70", b"/a.txt\tlocalhost\t71"))
+    bad("control byte in display", sub(b"A post", b"A \x1bpost"))
+    bad("C1 control in display", sub(b"A post", b"A \xc2\x85post"))
+    bad("DEL in selector", sub(b"/a.txt", b"/a\x7f.txt"))
+    bad("too wide", sub(b"A post", b"A" * 68))
+    bad("too wide (CJK)", sub(b"A post", "\u6771".encode() * 34))
+    bad("relative selector", sub(b"/a.txt", b"a.txt"))
+    bad("URL: on a 0 item", sub(b"/a.txt", b"URL:https://x/"))
+    bad("empty selector on a 0 item", sub(b"/a.txt", b""))
+    bad("unknown type", sub(b"0A post", b"\x01A post"))
+    bad("empty", b"")
+    if validate_menu(sub(b"A post", "\u6771".encode() * 33 + b"e\xcc\x81"),
+                     67, "localhost", 70, ext):
+        missed.append("33 wide characters and a combining mark are 67 "
+                      "columns")
+    text = b"Title\r\n=====\r\n\r\nA line.\r\n"
+    if validate_text(text):
+        missed.append("a valid text was refused: %r" % validate_text(text))
+    for name, data in [
+            ("lone dot", text + b".\r\nmore\r\n"),
+            ("trailing dot", text + b".\r\n"),
+            ("bare LF", text + b"x\n"),
+            ("no final CRLF", text + b"x"),
+            ("invalid UTF-8", text + b"\xc3\r\n"),
+            ("too wide", text + b"x" * 68 + b"\r\n"),
+            ("too wide (CJK)", text + "\u6771".encode() * 34 + b"\r\n"),
+            ("control byte", text + b"a\x1bb\r\n"),
+            ("TAB", text + b"a\tb\r\n")]:
+        if not validate_text(data):
+            missed.append("text: " + name)
+    if validate_text(text + b"x" * 80 + b"\r\n", allow_wide=["x" * 80]):
+        missed.append("text: an allowed wide line was refused")
+    return missed
+
+
 if __name__ == "__main__":
-    # validate a file: menu.py menu|text FILE [width]
+    # menu.py --self-test | menu.py menu|text FILE [WIDTH [HOST PORT]]
     import sys
+    if sys.argv[1:] == ["--self-test"]:
+        m = self_test()
+        print("\n".join(m) if m else "validators: every rule caught")
+        sys.exit(1 if m else 0)
     kind, path = sys.argv[1], sys.argv[2]
     w = int(sys.argv[3]) if len(sys.argv) > 3 else 67
+    h = sys.argv[4] if len(sys.argv) > 4 else None
+    p = sys.argv[5] if len(sys.argv) > 5 else None
     with open(path, "rb") as fh:
         d = fh.read()
-    probs = validate_menu(d, w) if kind == "menu" else validate_text(d, w)
+    probs = validate_menu(d, w, h, p) if kind == "menu" else \
+        validate_text(d, w)
     for pr in probs:
         print(pr)
     sys.exit(1 if probs else 0)
