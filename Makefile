@@ -23,7 +23,8 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lunistring
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 
 # Pure modules: no sockets, no libevent; unit-tested and fuzzed directly.
-PURE = utf8 buf ytree diag date frontmatter url selector gemtext wrap limits \
+PURE = utf8 buf ytree diag date frontmatter url selector proxy gemtext wrap \
+       limits \
        site route render_gemini render_gopher
 # Modules that touch files, the network, the clock or the process.
 WORLD = log config content snapshot tls conn server gemini gopher

@@ -20,88 +20,121 @@
 static const char usage[] =
     "usage: capsuled [options] [CONTENT_DIR]\n"
     "\n"
-    "Serves a blog kept as YAML-fronted gemtext files as a Gemini capsule.\n"
+    "Serves a blog kept as YAML-fronted gemtext files as a Gemini capsule\n"
+    "and a Gopher hole. Every option below but the first six sets the\n"
+    "config key of its name (see capsuled.yaml(5)) and overrides the file.\n"
     "\n"
-    "  -c, --config FILE      read settings from a YAML file (keys as below)\n"
+    "  -c, --config FILE      read settings from a YAML file\n"
     "  -n, --check            load config and content, print every problem\n"
     "                         as file:line:col: message, exit 0 only if clean\n"
+    "      --dump-config      print the effective configuration and exit\n"
+    "      --export DIR       write every response (DIR/gemini, DIR/gopher)\n"
+    "  -V, --version          print the version\n"
+    "  -h, --help             print this help\n"
     "  -H, --host NAME        public host name (default localhost)\n"
+    "      --alias NAME       another name served, with its own certificate\n"
     "  -l, --listen ADDR      address to listen on; repeatable\n"
     "                         (default 127.0.0.1 and ::1)\n"
-    "  -p, --gemini-port N    Gemini port (default 1965; 0 picks a free one)\n"
-    "  -g, --gopher-port N    Gopher port (default 70; 0 picks a free one)\n"
-    "      --gopher-host NAME host written into Gopher menus (default: --host)\n"
-    "      --gopher-public-port N\n"
-    "                         port written into Gopher menus (default: bound)\n"
+    "      --proxy-listen ADDR  ... whose clients come through a proxy that\n"
+    "                         sends a PROXY (v1 or v2) header first\n"
+    "  -p, --gemini-port N    Gemini port (default 1965; 0: a free one; off)\n"
+    "  -g, --gopher-port N    Gopher port (default 70; 0: a free one; off)\n"
+    "      --gopher-host NAME host written into Gopher menus (default: host)\n"
+    "      --gopher-public-port N  port written into menus (default: bound)\n"
     "  -w, --gopher-width N   columns of Gopher text and menus (default 67)\n"
     "  -C, --cert-dir DIR     certificates, made on first run (default certs)\n"
     "  -t, --timeout SEC      time limit of each connection phase (default 10)\n"
-    "      --max-connections N\n"
-    "                         connections open at once (default 1024)\n"
-    "      --max-per-address N\n"
-    "                         ... from one address (default 32; 0: no cap)\n"
-    "      --rate R           requests per second per address (default 10;\n"
-    "                         0: no limit); --burst B at once (default 30)\n"
-    "      --export DIR       write every page (DIR/gemini, DIR/gopher), exit\n"
-    "  -V, --version          print the version\n"
-    "  -h, --help             print this help\n";
+    "      --max-connections N  open at once (default 1024)\n"
+    "      --max-per-address N  open at once from one address (default 32)\n"
+    "      --rate R           requests per second per address (default 10)\n"
+    "      --burst B          ... at once (default 30)\n"
+    "  -u, --user NAME        user to serve as when started as root\n"
+    "  -G, --group NAME       group to serve as (default: the user's)\n"
+    "      --chroot           chroot into the content directory\n"
+    "      --allow-root       serve as root (refused otherwise)\n"
+    "      --log DEST         stderr (default), syslog, or a file\n"
+    "      --log-format F     capsuled (default) or common\n"
+    "      --anonymize        log client addresses without their host part\n";
 
-enum {
-	OPT_EXPORT = 256, OPT_GOPHER_HOST, OPT_GOPHER_PUBLIC_PORT,
-	OPT_MAX_CONNECTIONS, OPT_MAX_PER_ADDRESS, OPT_RATE, OPT_BURST,
+/* The command line: what each option is, and which config key it sets. */
+static const struct cli_opt {
+	const char *name;
+	int has_arg;
+	int short_name;       /* 0: long only */
+	const char *key;      /* config key, or NULL for the first six */
+} cli_opts[] = {
+	{"config", 1, 'c', NULL},
+	{"check", 0, 'n', NULL},
+	{"dump-config", 0, 0, NULL},
+	{"export", 1, 0, NULL},
+	{"version", 0, 'V', NULL},
+	{"help", 0, 'h', NULL},
+	{"host", 1, 'H', "host"},
+	{"alias", 1, 0, "aliases"},
+	{"listen", 1, 'l', "listen"},
+	{"proxy-listen", 1, 0, "proxy_listen"},
+	{"gemini-port", 1, 'p', "gemini_port"},
+	{"gopher-port", 1, 'g', "gopher_port"},
+	{"gopher-host", 1, 0, "gopher_host"},
+	{"gopher-public-port", 1, 0, "gopher_public_port"},
+	{"gopher-width", 1, 'w', "gopher_width"},
+	{"cert-dir", 1, 'C', "cert_dir"},
+	{"timeout", 1, 't', "timeout"},
+	{"max-connections", 1, 0, "max_connections"},
+	{"max-per-address", 1, 0, "max_per_address"},
+	{"rate", 1, 0, "rate"},
+	{"burst", 1, 0, "burst"},
+	{"user", 1, 'u', "user"},
+	{"group", 1, 'G', "group"},
+	{"chroot", 0, 0, "chroot"},
+	{"allow-root", 0, 0, "allow_root"},
+	{"log", 1, 0, "log"},
+	{"log-format", 1, 0, "log_format"},
+	{"anonymize", 0, 0, "anonymize"},
 };
 
-static const struct option long_opts[] = {
-	{"config", required_argument, NULL, 'c'},
-	{"check", no_argument, NULL, 'n'},
-	{"host", required_argument, NULL, 'H'},
-	{"listen", required_argument, NULL, 'l'},
-	{"gemini-port", required_argument, NULL, 'p'},
-	{"gopher-port", required_argument, NULL, 'g'},
-	{"gopher-host", required_argument, NULL, OPT_GOPHER_HOST},
-	{"gopher-public-port", required_argument, NULL, OPT_GOPHER_PUBLIC_PORT},
-	{"gopher-width", required_argument, NULL, 'w'},
-	{"cert-dir", required_argument, NULL, 'C'},
-	{"timeout", required_argument, NULL, 't'},
-	{"export", required_argument, NULL, OPT_EXPORT},
-	{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
-	{"max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS},
-	{"rate", required_argument, NULL, OPT_RATE},
-	{"burst", required_argument, NULL, OPT_BURST},
-	{"version", no_argument, NULL, 'V'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
-};
-
-static const char short_opts[] = "c:nH:l:p:g:w:C:t:Vh";
-
-/* Which config key each option sets. */
-static const char *
-option_key(int opt)
-{
-	switch (opt) {
-	case 'H': return "host";
-	case 'l': return "listen";
-	case 'p': return "gemini_port";
-	case 'g': return "gopher_port";
-	case OPT_GOPHER_HOST: return "gopher_host";
-	case OPT_GOPHER_PUBLIC_PORT: return "gopher_public_port";
-	case 'w': return "gopher_width";
-	case 'C': return "cert_dir";
-	case 't': return "timeout";
-	case OPT_MAX_CONNECTIONS: return "max_connections";
-	case OPT_MAX_PER_ADDRESS: return "max_per_address";
-	case OPT_RATE: return "rate";
-	case OPT_BURST: return "burst";
-	default: return NULL;
-	}
-}
+#define NOPTS (sizeof(cli_opts) / sizeof(cli_opts[0]))
+#define LONG_ONLY 256 /* getopt value of long-only option i: LONG_ONLY + i */
 
 struct args {
 	const char *config_file;
 	const char *export_dir;
 	int check;
+	int dump;
 };
+
+static const struct cli_opt *
+cli_opt_of(int val)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if ((cli_opts[i].short_name && cli_opts[i].short_name == val) ||
+		    (int)(LONG_ONLY + i) == val)
+			return &cli_opts[i];
+	return NULL;
+}
+
+static int
+set_option(struct config *cfg, const struct cli_opt *o, const char *arg,
+    int *lists_cleared, struct diags *d)
+{
+	char err[160];
+
+	if (strcmp(o->key, "listen") == 0 || strcmp(o->key, "aliases") == 0 ||
+	    strcmp(o->key, "proxy_listen") == 0) {
+		/* The command line's list replaces the file's. */
+		int bit = o->key[0] == 'l' ? 1 : o->key[0] == 'a' ? 2 : 4;
+
+		if (!(*lists_cleared & bit))
+			config_clear(cfg, o->key);
+		*lists_cleared |= bit;
+	}
+	if (config_set(cfg, o->key, o->has_arg ? arg : "true", err,
+		sizeof(err)) == -1) {
+		diags_add(d, "command line", 0, 0, "--%s: %s", o->name, err);
+		return -1;
+	}
+	return 0;
+}
 
 /*
  * Two passes over argv: the first finds --config, so the file is read
@@ -111,43 +144,62 @@ static int
 parse_args(int argc, char **argv, struct config *cfg, struct args *a,
     struct diags *d)
 {
-	char err[160];
-	int opt, cli_listen = 0;
+	struct option longs[NOPTS + 1];
+	char shorts[3 * NOPTS + 1], *sp = shorts, err[160];
+	int opt, cleared = 0;
 
-	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) !=
-	    -1) {
-		switch (opt) {
-		case 'c': a->config_file = optarg; break;
-		case 'n': a->check = 1; break;
-		case OPT_EXPORT: a->export_dir = optarg; break;
-		case 'V': printf("capsuled %s\n", VERSION); exit(0);
-		case 'h': fputs(usage, stdout); exit(0);
-		case '?': fputs(usage, stderr); exit(2);
+	memset(longs, 0, sizeof(longs));
+	for (size_t i = 0; i < NOPTS; i++) {
+		longs[i].name = cli_opts[i].name;
+		longs[i].has_arg = cli_opts[i].has_arg ? required_argument
+						       : no_argument;
+		longs[i].val = cli_opts[i].short_name ? cli_opts[i].short_name
+						      : (int)(LONG_ONLY + i);
+		if (cli_opts[i].short_name) {
+			*sp++ = (char)cli_opts[i].short_name;
+			if (cli_opts[i].has_arg)
+				*sp++ = ':';
+		}
+	}
+	*sp = '\0';
+	while ((opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		const struct cli_opt *o = cli_opt_of(opt);
+
+		if (o == NULL) {
+			fputs(usage, stderr);
+			exit(2);
+		}
+		if (strcmp(o->name, "config") == 0)
+			a->config_file = optarg;
+		else if (strcmp(o->name, "check") == 0)
+			a->check = 1;
+		else if (strcmp(o->name, "dump-config") == 0)
+			a->dump = 1;
+		else if (strcmp(o->name, "export") == 0)
+			a->export_dir = optarg;
+		else if (strcmp(o->name, "version") == 0) {
+			printf("capsuled %s\n", VERSION);
+			exit(0);
+		} else if (strcmp(o->name, "help") == 0) {
+			fputs(usage, stdout);
+			exit(0);
 		}
 	}
 	if (a->config_file)
 		config_load(cfg, a->config_file, d);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) !=
-	    -1) {
-		const char *key = option_key(opt);
+	while ((opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		const struct cli_opt *o = cli_opt_of(opt);
 
-		if (key == NULL)
-			continue;
-		if (opt == 'l' && !cli_listen) {
-			/* The command line's addresses replace the file's. */
-			cli_listen = 1;
-			config_listen_clear(cfg);
-		}
-		if (config_set(cfg, key, optarg, err, sizeof(err)) == -1)
-			diags_add(d, "command line", 0, 0, "%s: %s", key, err);
+		if (o != NULL && o->key != NULL)
+			set_option(cfg, o, optarg, &cleared, d);
 	}
 	if (optind < argc - 1)
 		diags_add(d, "command line", 0, 0, "one content directory only");
 	else if (optind == argc - 1 &&
 	    config_set(cfg, "root", argv[optind], err, sizeof(err)) == -1)
 		diags_add(d, "command line", 0, 0, "CONTENT_DIR: %s", err);
-	if (cfg->nlisten == 0) {
+	if (cfg->listen.n == 0 && cfg->proxy_listen.n == 0) {
 		config_set(cfg, "listen", "127.0.0.1", err, sizeof(err));
 		config_set(cfg, "listen", "::1", err, sizeof(err));
 	}
@@ -291,6 +343,11 @@ main(int argc, char **argv)
 	diags_init(&d);
 	if (parse_args(argc, argv, &cfg, &a, &d) == -1) {
 		diags_print(&d, stderr, "");
+		goto done;
+	}
+	if (a.dump) {
+		config_dump(&cfg, stdout);
+		rc = 0;
 		goto done;
 	}
 	srv.cfg = &cfg;

@@ -16,6 +16,7 @@
 #include "gemini.h"
 #include "gopher.h"
 #include "limits.h"
+#include "proxy.h"
 #include "log.h"
 #include "tls.h"
 
@@ -85,26 +86,145 @@ server_admit(struct server *srv, int fd, const struct sockaddr *peer,
 	return 0;
 }
 
+/* A client with its address settled: admitted, then the protocol's own. */
+static void
+dispatch(struct server *srv, int fd, const struct sockaddr *peer, int gemini)
+{
+	int counted, slow;
+
+	if (!server_admit(srv, fd, peer, gemini ? "gemini" : "gopher",
+		&counted, &slow))
+		return;
+	if (gemini)
+		gemini_accept(srv, fd, peer, local_port(fd), counted, slow);
+	else
+		gopher_accept(srv, fd, peer, counted, slow);
+}
+
 static void
 gemini_accepted(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *peer, int len, void *arg)
 {
-	struct server *srv = arg;
-	int counted, slow;
-
-	if (server_admit(srv, fd, peer, "gemini", &counted, &slow))
-		gemini_accept(srv, fd, peer, local_port(fd), counted, slow);
+	dispatch(arg, fd, peer, 1);
 }
 
 static void
 gopher_accepted(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *peer, int len, void *arg)
 {
-	struct server *srv = arg;
-	int counted, slow;
+	dispatch(arg, fd, peer, 0);
+}
 
-	if (server_admit(srv, fd, peer, "gopher", &counted, &slow))
-		gopher_accept(srv, fd, peer, counted, slow);
+/*
+ * A connection from a proxy: its PROXY header is read first, byte-exact,
+ * so that what follows (a TLS ClientHello, a selector) is left in the
+ * socket for the protocol. Until the header is whole, every byte that
+ * came is header, so it can be taken; once it is whole, exactly its rest.
+ */
+struct pending {
+	struct server *srv;
+	int fd, gemini;
+	struct sockaddr_storage peer;
+	struct event *ev;
+	unsigned char got[PROXY_MAX];
+	size_t len;
+};
+
+static void
+pending_end(struct pending *p, const char *why)
+{
+	char client[64];
+
+	if (why) {
+		log_addr((struct sockaddr *)&p->peer, client);
+		log_access(p->gemini ? "gemini" : "gopher", client, "", 0, 0, 0,
+		    0, why);
+		close(p->fd);
+	}
+	event_free(p->ev);
+	free(p);
+}
+
+static void
+pending_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct pending *p = arg;
+	unsigned char all[PROXY_MAX];
+	struct proxy_header h;
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		pending_end(p, "timeout in PROXY header");
+		return;
+	}
+	n = recv(fd, all + p->len, sizeof(all) - p->len, MSG_PEEK);
+	if (n <= 0) {
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		pending_end(p, "closed before the PROXY header");
+		return;
+	}
+	memcpy(all, p->got, p->len);
+	switch (proxy_parse(all, p->len + (size_t)n, &h)) {
+	case PROXY_BAD:
+		pending_end(p, "bad PROXY header");
+		return;
+	case PROXY_INCOMPLETE:
+		if (p->len + (size_t)n == sizeof(all) ||
+		    recv(fd, p->got + p->len, (size_t)n, 0) != n) {
+			pending_end(p, "bad PROXY header");
+			return;
+		}
+		p->len += (size_t)n;
+		return;
+	case PROXY_OK:
+		break;
+	}
+	if (recv(fd, all, h.consumed - p->len, 0) != (ssize_t)(h.consumed -
+	    p->len)) {
+		pending_end(p, "bad PROXY header");
+		return;
+	}
+	dispatch(p->srv, fd, h.has_addr ? (struct sockaddr *)&h.src
+					: (struct sockaddr *)&p->peer, p->gemini);
+	pending_end(p, NULL);
+}
+
+static void
+proxied(struct server *srv, int fd, const struct sockaddr *peer, int len,
+    int gemini)
+{
+	struct timeval tv = {srv->cfg->handshake_ms / 1000,
+	    (srv->cfg->handshake_ms % 1000) * 1000};
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL || (p->ev = event_new(srv->base, fd,
+	    EV_READ | EV_PERSIST, pending_read, p)) == NULL) {
+		free(p);
+		close(fd);
+		log_warn("out of memory for a proxied connection");
+		return;
+	}
+	p->srv = srv;
+	p->fd = fd;
+	p->gemini = gemini;
+	memcpy(&p->peer, peer, (size_t)len < sizeof(p->peer) ? (size_t)len
+							     : sizeof(p->peer));
+	event_add(p->ev, &tv);
+}
+
+static void
+gemini_proxied(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *peer, int len, void *arg)
+{
+	proxied(arg, fd, peer, len, 1);
+}
+
+static void
+gopher_proxied(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *peer, int len, void *arg)
+{
+	proxied(arg, fd, peer, len, 0);
 }
 
 static void
@@ -170,32 +290,42 @@ fail:
 	return -1;
 }
 
-/* Binds one protocol on every address; returns the port, or -1. */
+/*
+ * Binds one protocol on every listen address, and on every proxy_listen
+ * address with the PROXY-reading callback; returns the port, or -1.
+ */
 static int
 listen_proto(struct server *srv, const char *proto, int port,
-    evconnlistener_cb cb, struct diags *d)
+    evconnlistener_cb cb, evconnlistener_cb proxy_cb, struct diags *d)
 {
 	const struct config *cfg = srv->cfg;
+	const struct config_list *lists[2] = {&cfg->listen, &cfg->proxy_listen};
 	struct evconnlistener *l;
 	int fd;
 
-	for (size_t i = 0; i < cfg->nlisten; i++) {
-		if ((fd = bind_one(cfg->listen[i], port, d)) == -1)
-			return -1;
-		/* Port 0: the first bind chooses, the others follow it. */
-		if (port == 0)
-			port = local_port(fd);
-		l = evconnlistener_new(srv->base, cb, srv,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, BACKLOG, fd);
-		if (l == NULL) {
-			diags_add(d, "listen", 0, 0, "%s port %d: %s",
-			    cfg->listen[i], port, strerror(errno));
-			close(fd);
-			return -1;
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < lists[k]->n; i++) {
+			const char *addr = lists[k]->v[i];
+
+			if ((fd = bind_one(addr, port, d)) == -1)
+				return -1;
+			/* Port 0: the first bind chooses, the others follow. */
+			if (port == 0)
+				port = local_port(fd);
+			l = evconnlistener_new(srv->base, k ? proxy_cb : cb, srv,
+			    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+			    BACKLOG, fd);
+			if (l == NULL) {
+				diags_add(d, "listen", 0, 0, "%s port %d: %s",
+				    addr, port, strerror(errno));
+				close(fd);
+				return -1;
+			}
+			evconnlistener_set_error_cb(l, accept_error);
+			srv->listeners[srv->nlisteners++] = l;
+			log_info("listening %s %s %d%s", proto, addr, port,
+			    k ? " proxy" : "");
 		}
-		evconnlistener_set_error_cb(l, accept_error);
-		srv->listeners[srv->nlisteners++] = l;
-		log_info("listening %s %s %d", proto, cfg->listen[i], port);
 	}
 	return port;
 }
@@ -203,20 +333,28 @@ listen_proto(struct server *srv, const char *proto, int port,
 int
 server_listen(struct server *srv, struct diags *d)
 {
-	srv->limits = limits_new((unsigned)srv->cfg->max_per_address,
-	    srv->cfg->rate, srv->cfg->burst);
+	const struct config *cfg = srv->cfg;
+
+	srv->limits = limits_new((unsigned)cfg->max_per_address, cfg->rate,
+	    cfg->burst);
 	if ((srv->resume = evtimer_new(srv->base, resume_accepting, srv)) ==
 	    NULL || srv->limits == NULL) {
 		diags_add(d, "listen", 0, 0, "out of memory");
 		return -1;
 	}
-	srv->gemini_port = listen_proto(srv, "gemini", srv->cfg->gemini_port,
-	    gemini_accepted, d);
-	if (srv->gemini_port == -1)
+	if (cfg->gemini_port == -1 && cfg->gopher_port == -1) {
+		diags_add(d, "listen", 0, 0, "both protocols are off");
 		return -1;
-	srv->gopher_port = listen_proto(srv, "gopher", srv->cfg->gopher_port,
-	    gopher_accepted, d);
-	return srv->gopher_port == -1 ? -1 : 0;
+	}
+	if (cfg->gemini_port != -1 &&
+	    (srv->gemini_port = listen_proto(srv, "gemini", cfg->gemini_port,
+		gemini_accepted, gemini_proxied, d)) == -1)
+		return -1;
+	if (cfg->gopher_port != -1 &&
+	    (srv->gopher_port = listen_proto(srv, "gopher", cfg->gopher_port,
+		gopher_accepted, gopher_proxied, d)) == -1)
+		return -1;
+	return 0;
 }
 
 struct snapshot *

@@ -20,7 +20,7 @@ struct server {
 	struct config *cfg;
 	SSL_CTX *ssl_ctx;
 	struct snapshot *snap;         /* what new requests are served from */
-	struct evconnlistener *listeners[2 * CONFIG_MAX_LISTEN];
+	struct evconnlistener *listeners[4 * CONFIG_MAX_LIST];
 	size_t nlisteners;
 	int gemini_port;               /* the bound ports (port 0 resolved) */
 	int gopher_port;
