@@ -12,7 +12,7 @@ PYTHON ?= python3
 PREFIX ?= /usr/local
 B ?= build
 
-PKGS = libevent libevent_openssl openssl yaml-0.1 libidn2
+PKGS = libevent libevent_openssl openssl yaml-0.1 libidn2 libseccomp
 
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -27,7 +27,7 @@ PURE = utf8 buf ytree diag date frontmatter url selector proxy gemtext wrap \
        limits \
        site route render_gemini render_gopher
 # Modules that touch files, the network, the clock or the process.
-WORLD = log config content snapshot tls conn server gemini gopher
+WORLD = log config content snapshot tls conn server gemini gopher sandbox
 SRCS = $(PURE) $(WORLD) main
 
 PURE_OBJS = $(PURE:%=$(B)/%.o)
@@ -83,6 +83,31 @@ fuzz: $(FUZZ_BINS)
 fuzz-check: $(FUZZ_BINS)
 	@sh tests/fuzz/run.sh check $${FUZZ_CHECK_SECONDS:-5} $(FUZZ)
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, its two manual
+# pages, an example config, the systemd unit and the sysusers.d line.
+install: capsuled
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/doc/capsuled \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	install -m 0755 capsuled $(DESTDIR)$(PREFIX)/bin/capsuled
+	install -m 0644 docs/capsuled.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/capsuled.yaml.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 contrib/capsuled.yaml $(DESTDIR)$(PREFIX)/share/doc/capsuled/
+	install -m 0644 contrib/capsuled.service \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/capsuled.service
+	install -m 0644 contrib/capsuled.sysusers \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d/capsuled.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/capsuled \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/capsuled.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/capsuled.yaml.5 \
+	    $(DESTDIR)$(PREFIX)/share/doc/capsuled/capsuled.yaml \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/capsuled.service \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d/capsuled.conf
+
 deps:
 	@sh contrib/deps.sh build
 
@@ -90,7 +115,8 @@ run:
 	@sh contrib/deps.sh build
 	@$(MAKE) --no-print-directory capsuled
 	./capsuled --listen 127.0.0.1 --listen ::1 --gemini-port 1965 \
-	    --gopher-port 7070 --cert-dir certs capsule
+	    --gopher-port 7070 --cert-dir certs \
+	    $$([ "$$(id -u)" = 0 ] && echo --user nobody) capsule
 
 unit: $(UNIT_TESTS)
 	@sh tests/run_unit.sh $(UNIT_TESTS)
@@ -117,6 +143,7 @@ check-asan:
 clean:
 	rm -rf $(B) capsuled
 
-.PHONY: all deps run unit check check-asan clean fuzz fuzz-check
+.PHONY: all deps run unit check check-asan clean fuzz fuzz-check install \
+	uninstall
 
 -include $(OBJS:.o=.d)

@@ -16,6 +16,7 @@ libssl-dev:pc:openssl
 libyaml-dev:pc:yaml-0.1
 libidn2-dev:pc:libidn2
 libunistring-dev:h:unistr.h
+libseccomp-dev:pc:libseccomp
 openssl:cmd:openssl
 "
 check_needs="

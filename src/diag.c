@@ -35,7 +35,11 @@ diags_add(struct diags *d, const char *file, unsigned line, unsigned col,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	buf_init(&b);
-	buf_printf(&b, "%s:%u:%u: ", file, line, col);
+	/* A problem with no place in the file (cannot open...) has none. */
+	if (line == 0)
+		buf_printf(&b, "%s: ", file);
+	else
+		buf_printf(&b, "%s:%u:%u: ", file, line, col);
 	/* A file name or message must not forge a second line in the log. */
 	for (const char *s = msg; *s; s++)
 		buf_putc(&b, (unsigned char)*s < 0x20 ? '?' : *s);

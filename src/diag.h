@@ -1,6 +1,7 @@
 /*
  * diag: the problems found in config and content, each as
- * "file:line:col: message" (pure).
+ * "file:line:col: message", or "file: message" (line 0) for a problem
+ * with the whole file (pure).
  */
 #ifndef CAPSULED_DIAG_H
 #define CAPSULED_DIAG_H

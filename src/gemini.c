@@ -110,6 +110,18 @@ respond_status(struct gconn *g, int status, const char *meta)
 	respond_bytes(g, line, (size_t)n, status, 0);
 }
 
+/* The host, or one of its aliases (old names kept alive). */
+static int
+host_served(const struct config *cfg, const char *host)
+{
+	if (url_host_matches(host, cfg->host))
+		return 1;
+	for (size_t i = 0; i < cfg->aliases.n; i++)
+		if (url_host_matches(host, cfg->aliases.v[i]))
+			return 1;
+	return 0;
+}
+
 static void
 serve(struct gconn *g, const char *line, size_t len)
 {
@@ -134,7 +146,7 @@ serve(struct gconn *g, const char *line, size_t len)
 	case URL_OK:
 		break;
 	}
-	if (!url_host_matches(req.host, cfg->host)) {
+	if (!host_served(cfg, req.host)) {
 		respond_status(g, 53, "This server does not serve that host");
 		return;
 	}

@@ -1,5 +1,9 @@
 /*
- * log: messages and the access log, one line each, on stderr.
+ * log: messages and the access log, one line each.
+ *
+ * Messages (start-up, reloads, warnings) go to stderr, and to the log
+ * file or syslog too when that is where the log goes. Access lines go to
+ * the log only. Logging is process-wide, so its settings are too.
  */
 #ifndef CAPSULED_LOG_H
 #define CAPSULED_LOG_H
@@ -7,19 +11,36 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "diag.h"
+
+/*
+ * dest: "stderr", "syslog" or a file path (opened O_APPEND, mode 0640);
+ * format: LOG_FORMAT_* of config.h; anonymize: client addresses cut to
+ * their /24 (IPv4) or /48 (IPv6). Returns 0, or -1 with d filled.
+ */
+int log_setup(const char *dest, int format, int anonymize, struct diags *d);
+
+/* Reopens the log file (SIGUSR1, after logrotate moved it). */
+void log_reopen(void);
+
+/* The log file's path, or NULL when the log is not a file. */
+const char *log_file(void);
+
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* "127.0.0.1" or "::1" for a peer address; out needs 64 bytes. */
+/* A client address for the log ("127.0.0.1", "2001:db8::1"), anonymised
+ * when asked; out needs 64 bytes. */
 void log_addr(const struct sockaddr *sa, char out[64]);
 
 /*
- * One line per request:
+ * One line per request. The capsuled format:
  *   TIME PROTO CLIENT "REQUEST" STATUS BYTES DURATIONms [NOTE]
  * TIME is UTC RFC 3339, REQUEST has '"', '\\' and every byte outside
  * printable ASCII escaped as \xHH (so no request can forge a log line),
- * STATUS is the Gemini status sent or "-" when none was, NOTE says why a
- * connection ended without an answer.
+ * STATUS is the Gemini status sent or "-", NOTE says why a connection
+ * ended without an answer. The common format (CLF):
+ *   CLIENT - - [28/Nov/2026:01:12:38 +0000] "REQUEST" STATUS BYTES
  */
 void log_access(const char *proto, const char *client, const char *req,
     size_t req_len, int status, size_t bytes, double ms, const char *note);

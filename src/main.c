@@ -1,5 +1,6 @@
 /* main: the command line, the start-up order, and the exit status. */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "content.h"
 #include "log.h"
+#include "sandbox.h"
 #include "server.h"
 #include "tls.h"
 
@@ -21,13 +23,15 @@ static const char usage[] =
     "usage: capsuled [options] [CONTENT_DIR]\n"
     "\n"
     "Serves a blog kept as YAML-fronted gemtext files as a Gemini capsule\n"
-    "and a Gopher hole. Every option below but the first six sets the\n"
+    "and a Gopher hole. Every option below but the first seven sets the\n"
     "config key of its name (see capsuled.yaml(5)) and overrides the file.\n"
     "\n"
     "  -c, --config FILE      read settings from a YAML file\n"
     "  -n, --check            load config and content, print every problem\n"
     "                         as file:line:col: message, exit 0 only if clean\n"
     "      --dump-config      print the effective configuration and exit\n"
+    "      --sandbox-test     drop privileges, enter the sandbox, try what it\n"
+    "                         forbids; exit 0 if everything was refused\n"
     "      --export DIR       write every response (DIR/gemini, DIR/gopher)\n"
     "  -V, --version          print the version\n"
     "  -h, --help             print this help\n"
@@ -61,11 +65,12 @@ static const struct cli_opt {
 	const char *name;
 	int has_arg;
 	int short_name;       /* 0: long only */
-	const char *key;      /* config key, or NULL for the first six */
+	const char *key;      /* config key, or NULL for the first seven */
 } cli_opts[] = {
 	{"config", 1, 'c', NULL},
 	{"check", 0, 'n', NULL},
 	{"dump-config", 0, 0, NULL},
+	{"sandbox-test", 0, 0, NULL},
 	{"export", 1, 0, NULL},
 	{"version", 0, 'V', NULL},
 	{"help", 0, 'h', NULL},
@@ -101,6 +106,7 @@ struct args {
 	const char *export_dir;
 	int check;
 	int dump;
+	int sandbox_test;
 };
 
 static const struct cli_opt *
@@ -175,6 +181,8 @@ parse_args(int argc, char **argv, struct config *cfg, struct args *a,
 			a->check = 1;
 		else if (strcmp(o->name, "dump-config") == 0)
 			a->dump = 1;
+		else if (strcmp(o->name, "sandbox-test") == 0)
+			a->sandbox_test = 1;
 		else if (strcmp(o->name, "export") == 0)
 			a->export_dir = optarg;
 		else if (strcmp(o->name, "version") == 0) {
@@ -330,6 +338,30 @@ raise_fd_limit(struct config *cfg)
 	}
 }
 
+/*
+ * The private key must not be servable: a cert_dir inside the content
+ * tree is refused (the tree is walked for posts and pages only today, but
+ * a static/ directory or a mistake later must not publish the key).
+ */
+static int
+key_outside_tree(const struct config *cfg, struct diags *d)
+{
+	char root[PATH_MAX], certs[PATH_MAX];
+	size_t n;
+
+	if (realpath(cfg->root, root) == NULL ||
+	    realpath(cfg->cert_dir, certs) == NULL)
+		return 0; /* a missing one is reported where it is used */
+	n = strlen(root);
+	if (strncmp(certs, root, n) == 0 &&
+	    (certs[n] == '/' || certs[n] == '\0' || n == 1)) {
+		diags_add(d, cfg->cert_dir, 0, 0, "the certificate directory "
+		    "is inside the content tree %s: move it out", cfg->root);
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -348,6 +380,16 @@ main(int argc, char **argv)
 	if (a.dump) {
 		config_dump(&cfg, stdout);
 		rc = 0;
+		goto done;
+	}
+	if (a.sandbox_test) {
+		/* The same steps as serving, then what the sandbox forbids. */
+		if (sandbox_drop(&cfg, &d) == -1 ||
+		    sandbox_enter(&cfg, NULL, &d) == -1) {
+			diags_print(&d, stderr, "capsuled: ");
+			goto done;
+		}
+		rc = sandbox_selftest() == 0 ? 0 : 1;
 		goto done;
 	}
 	srv.cfg = &cfg;
@@ -373,17 +415,31 @@ main(int argc, char **argv)
 		fprintf(stderr, "capsuled: cannot start the event loop\n");
 		goto done;
 	}
-	/* TLS first: a missing key is a start-up error, before any bind. */
-	if ((srv.ssl_ctx = tls_server_ctx(cfg.cert_dir, cfg.host, &d)) == NULL ||
+	/*
+	 * The order matters: the log and the key are opened and the ports
+	 * bound while we may still be root; the content is rendered after
+	 * the bind (feeds name the bound port); then the privileges go and
+	 * the sandbox closes, before the first byte is served.
+	 */
+	if (log_setup(cfg.log, cfg.log_format, cfg.anonymize, &d) == -1 ||
+	    key_outside_tree(&cfg, &d) == -1 ||
+	    (srv.ssl_ctx = tls_server_ctx(cfg.cert_dir, cfg.host,
+		cfg.aliases.v, cfg.aliases.n, &d)) == NULL ||
 	    server_listen(&srv, &d) == -1) {
 		diags_print(&d, stderr, "capsuled: ");
 		goto done;
 	}
-	/* Feeds name the bound port, so the content is rendered after bind. */
 	srv.snap = server_load(&srv, &d);
 	diags_print(&d, stderr, "warning: ");
+	diags_free(&d);
+	diags_init(&d);
 	if (srv.snap == NULL) {
 		fprintf(stderr, "capsuled: nothing to serve\n");
+		goto done;
+	}
+	if (sandbox_drop(&cfg, &d) == -1 ||
+	    sandbox_enter(&cfg, log_file(), &d) == -1) {
+		diags_print(&d, stderr, "capsuled: ");
 		goto done;
 	}
 	log_info("serving %s: %zu posts, %zu pages", cfg.root,

@@ -388,8 +388,8 @@ reload(evutil_socket_t sig, short what, void *arg)
 	struct diags d;
 
 	diags_init(&d);
-	if ((ctx = tls_server_ctx(srv->cfg->cert_dir, srv->cfg->host, &d)) !=
-	    NULL) {
+	if ((ctx = tls_server_ctx(srv->cfg->cert_dir, srv->cfg->host,
+	    srv->cfg->aliases.v, srv->cfg->aliases.n, &d)) != NULL) {
 		SSL_CTX_free(srv->ssl_ctx);
 		srv->ssl_ctx = ctx;
 	} else {
@@ -435,6 +435,12 @@ stop_now(evutil_socket_t fd, short what, void *arg)
  * flight finish, for at most STOP_GRACE_MS; a second one ends them now.
  */
 static void
+reopen_log(evutil_socket_t sig, short what, void *arg)
+{
+	log_reopen();
+}
+
+static void
 stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
@@ -468,8 +474,10 @@ server_run(struct server *srv)
 	srv->sig_hup = evsignal_new(srv->base, SIGHUP, reload, srv);
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, stop, srv);
 	srv->sig_int = evsignal_new(srv->base, SIGINT, stop, srv);
-	if (!srv->sig_hup || !srv->sig_term || !srv->sig_int)
+	srv->sig_usr1 = evsignal_new(srv->base, SIGUSR1, reopen_log, srv);
+	if (!srv->sig_hup || !srv->sig_term || !srv->sig_int || !srv->sig_usr1)
 		return -1;
+	evsignal_add(srv->sig_usr1, NULL);
 	evsignal_add(srv->sig_hup, NULL);
 	evsignal_add(srv->sig_term, NULL);
 	evsignal_add(srv->sig_int, NULL);
@@ -488,6 +496,8 @@ server_free(struct server *srv)
 		event_free(srv->sig_term);
 	if (srv->sig_int)
 		event_free(srv->sig_int);
+	if (srv->sig_usr1)
+		event_free(srv->sig_usr1);
 	if (srv->resume)
 		event_free(srv->resume);
 	if (srv->stop_deadline)

@@ -24,7 +24,7 @@ struct server {
 	size_t nlisteners;
 	int gemini_port;               /* the bound ports (port 0 resolved) */
 	int gopher_port;
-	struct event *sig_hup, *sig_term, *sig_int, *resume;
+	struct event *sig_hup, *sig_term, *sig_int, *sig_usr1, *resume;
 	size_t nconns;                 /* open connections */
 	struct conn *conns;            /* ... all of them, to end on stop */
 	int stopping;                  /* SIGTERM seen: no new connections */

@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,8 +139,8 @@ done:
 	return rc;
 }
 
-SSL_CTX *
-tls_server_ctx(const char *cert_dir, const char *host, struct diags *d)
+static SSL_CTX *
+host_ctx(const char *cert_dir, const char *host, struct diags *d)
 {
 	char crt[4096], key[4096];
 	SSL_CTX *ctx;
@@ -196,4 +198,87 @@ tls_server_ctx(const char *cert_dir, const char *host, struct diags *d)
 fail:
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+/* The other names' contexts, kept in the main context's ex_data. */
+struct sni {
+	size_t n;
+	char **names;
+	SSL_CTX **ctx;
+};
+
+static int sni_index = -1;
+
+static void
+sni_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	struct sni *s = ptr;
+
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->names[i]);
+		SSL_CTX_free(s->ctx[i]);
+	}
+	free(s->names);
+	free(s->ctx);
+	free(s);
+}
+
+/* The client named one of the other hosts: its certificate, then. */
+static int
+on_servername(SSL *ssl, int *alert, void *arg)
+{
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	struct sni *s = arg;
+
+	if (name == NULL)
+		return SSL_TLSEXT_ERR_OK;
+	for (size_t i = 0; i < s->n; i++)
+		if (strcasecmp(name, s->names[i]) == 0) {
+			SSL_set_SSL_CTX(ssl, s->ctx[i]);
+			break;
+		}
+	return SSL_TLSEXT_ERR_OK;
+}
+
+SSL_CTX *
+tls_server_ctx(const char *cert_dir, const char *host, char *const *aliases,
+    size_t naliases, struct diags *d)
+{
+	SSL_CTX *ctx;
+	struct sni *s;
+
+	if ((ctx = host_ctx(cert_dir, host, d)) == NULL)
+		return NULL;
+	if (naliases == 0)
+		return ctx;
+	if (sni_index == -1)
+		sni_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
+		    sni_free);
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->names = calloc(naliases, sizeof(*s->names))) == NULL ||
+	    (s->ctx = calloc(naliases, sizeof(*s->ctx))) == NULL) {
+		if (s)
+			free(s->names);
+		free(s);
+		SSL_CTX_free(ctx);
+		diags_add(d, cert_dir, 0, 0, "out of memory");
+		return NULL;
+	}
+	/* Owned by ctx from here: freed with it, even on failure below. */
+	SSL_CTX_set_ex_data(ctx, sni_index, s);
+	for (size_t i = 0; i < naliases; i++) {
+		if ((s->ctx[s->n] = host_ctx(cert_dir, aliases[i], d)) == NULL ||
+		    (s->names[s->n] = strdup(aliases[i])) == NULL) {
+			SSL_CTX_free(s->ctx[s->n]);
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+		s->n++;
+	}
+	SSL_CTX_set_tlsext_servername_callback(ctx, on_servername);
+	SSL_CTX_set_tlsext_servername_arg(ctx, s);
+	return ctx;
 }

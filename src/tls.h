@@ -15,9 +15,12 @@
 
 /*
  * Loads (or first creates) the certificate of host in cert_dir and returns
- * a context for TLS 1.2 and 1.3 only. NULL, with the reason in d, on error.
+ * a context for TLS 1.2 and 1.3 only. Each of the naliases other names
+ * gets its own certificate the same way, chosen by SNI; the context owns
+ * them (they live as long as it and every connection made from it). NULL,
+ * with the reasons in d, on error.
  */
 SSL_CTX *tls_server_ctx(const char *cert_dir, const char *host,
-    struct diags *d);
+    char *const *aliases, size_t naliases, struct diags *d);
 
 #endif

@@ -16,7 +16,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin" --listen 127.0.0.1 --gemini-port 0 --cert-dir "$tmp/certs" \
+# As root (CI), serve as nobody: the way a VPS runs it, privileges dropped.
+as_user=
+[ "$(id -u)" = 0 ] && as_user="--user nobody"
+"$bin" $as_user --listen 127.0.0.1 --gemini-port 0 --gopher-port 0 \
+    --cert-dir "$tmp/certs" \
     "$here/../capsule" 2>"$tmp/log" &
 pid=$!
 port=

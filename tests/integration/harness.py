@@ -68,6 +68,9 @@ class Server:
         if supports_option(self.binary, "--gopher-port"):
             # never the default port 70: parallel runs would collide
             argv += ["--gopher-port", "0"]
+        if os.geteuid() == 0 and supports_option(self.binary, "--allow-root"):
+            # tests run as root in CI; serving as root must be asked for
+            argv += ["--allow-root"]
         if supports_option(self.binary, "--max-per-address"):
             # functional tests make many requests at once from one address;
             # the limits are tested on their own, with their own settings

@@ -1,0 +1,39 @@
+/*
+ * sandbox: what the serving process may no longer do. Called once the
+ * ports are bound and the certificate, key and content are read:
+ * privileges are dropped (user, group, chroot, capabilities), then on
+ * Linux the process locks itself in with Landlock (files) and seccomp
+ * (system calls).
+ */
+#ifndef CAPSULED_SANDBOX_H
+#define CAPSULED_SANDBOX_H
+
+#include "config.h"
+#include "diag.h"
+
+/*
+ * As root: chroot into the content root if asked, then become user and
+ * group; refuses to go on as root unless allow_root. As anyone: drops
+ * every capability (CAP_NET_BIND_SERVICE has done its job) and sets
+ * no_new_privs. Returns 0, or -1 with the reason in d.
+ */
+int sandbox_drop(struct config *cfg, struct diags *d);
+
+/*
+ * Landlock: reading only under the content root and the cert dir,
+ * writing only in the log file's directory. seccomp: no exec, fork,
+ * ptrace, new socket, connect, bind, listen, mount, setuid... Where the
+ * kernel lacks one of them, a warning says so and the rest still holds.
+ * log_path is NULL when the log is not a file. Returns 0 or -1.
+ */
+int sandbox_enter(const struct config *cfg, const char *log_path,
+    struct diags *d);
+
+/*
+ * Tries what the sandbox forbids (exec, a new socket, writing a file
+ * outside the log directory, reading /etc/passwd) and prints each result;
+ * returns the number of actions that were NOT refused.
+ */
+int sandbox_selftest(void);
+
+#endif
