@@ -47,16 +47,19 @@ $(B)/capsuled: $(OBJS)
 $(B)/%.o: src/%.c | $(B)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(B)
+# Unit tests link the pure modules, and config (whose file reading is
+# the only impure part, and is not what they test).
+$(B)/tests/%: tests/unit/%.c $(PURE_OBJS) $(B)/config.o | $(B)
 	@mkdir -p $(B)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc $$($(PKG_CONFIG) --cflags cmocka) -o $@ $< \
-	    $(PURE_OBJS) $(PKG_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+	    $(PURE_OBJS) $(B)/config.o $(PKG_LIBS) \
+	    $$($(PKG_CONFIG) --libs cmocka)
 
 $(B):
 	@mkdir -p $(B)
 
 # libFuzzer targets: one per parser, over the pure modules (and config).
-FUZZ = url selector frontmatter gemtext config
+FUZZ = url selector proxy frontmatter gemtext config
 FB = build/fuzz
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS = $(PURE:%=$(FB)/%.o) $(FB)/config.o

@@ -1,0 +1,134 @@
+/* test_config: the config file, the shared setter, and --dump-config. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+/* Each bad file and the one problem it must report. */
+static const struct {
+	const char *yaml;
+	const char *want;
+} bad[] = {
+	{"nope: 1\n", "t.yaml:1:1: unknown key \"nope\""},
+	{"gemini_port: 70000\n",
+	    "t.yaml:1:14: gemini_port: must be a whole number from 0 to 65535, "
+	    "or off"},
+	{"gemini_port: 1.5\n",
+	    "t.yaml:1:14: gemini_port: must be a whole number from 0 to 65535, "
+	    "or off"},
+	{"timeout: -1\n",
+	    "t.yaml:1:10: timeout: must be seconds, from 0.001 to "
+	    "3600"},
+	{"chroot: maybe\n", "t.yaml:1:9: chroot: must be true or false"},
+	{"log_format: json\n",
+	    "t.yaml:1:13: log_format: must be capsuled or common"},
+	{"host: [a, b]\n", "t.yaml:1:7: host: expected a single value"},
+	{"- a\n", "t.yaml:1:1: the config must be a mapping of keys to values"},
+	{"host: \"x\n", "t.yaml:2:1: YAML: found unexpected end of stream"},
+	{"gopher_width: 10\n",
+	    "t.yaml:1:15: gopher_width: must be a whole number from 20 to 400"},
+	{"rate: lots\n", "t.yaml:1:7: rate: must be a number from 0 to 1e+06"},
+};
+
+static void
+test_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct config c;
+		struct diags d;
+
+		config_defaults(&c);
+		diags_init(&d);
+		if (config_parse(&c, bad[i].yaml, strlen(bad[i].yaml), "t.yaml",
+			&d) != -1 || d.n != 1)
+			fail_msg("case %zu: %zu problems", i, d.n);
+		if (strcmp(d.lines[0], bad[i].want) != 0)
+			fail_msg("case %zu:\n got  %s\n want %s", i, d.lines[0],
+			    bad[i].want);
+		diags_free(&d);
+		config_free(&c);
+	}
+}
+
+static void
+test_good(void **state)
+{
+	const char *y = "root: /srv/capsule\nhost: example.org\n"
+			"aliases: old.example.org\n"
+			"listen: [0.0.0.0, \"::\"]\ngemini_port: 1965\n"
+			"gopher_port: off\ntimeout: 2.5\nwrite_timeout: 7\n"
+			"user: capsuled\nchroot: yes\nlog_format: common\n"
+			"gopher_host: ~\n";
+	struct config c;
+	struct diags d;
+
+	(void)state;
+	config_defaults(&c);
+	diags_init(&d);
+	assert_int_equal(config_parse(&c, y, strlen(y), "t.yaml", &d), 0);
+	assert_string_equal(c.root, "/srv/capsule");
+	assert_int_equal(c.aliases.n, 1);
+	assert_int_equal(c.listen.n, 2);
+	assert_string_equal(c.listen.v[1], "::");
+	assert_int_equal(c.gopher_port, -1);
+	assert_int_equal(c.handshake_ms, 2500);
+	assert_int_equal(c.write_ms, 7000);
+	assert_int_equal(c.chroot, 1);
+	assert_int_equal(c.log_format, LOG_FORMAT_COMMON);
+	assert_null(c.gopher_host);
+	config_free(&c);
+	diags_free(&d);
+}
+
+/* What --dump-config prints reads back as the same configuration. */
+static void
+test_dump_round_trip(void **state)
+{
+	struct config a, b;
+	struct diags d;
+	char *one = NULL, *two = NULL, err[80];
+	size_t n1 = 0, n2 = 0;
+	FILE *f;
+
+	(void)state;
+	config_defaults(&a);
+	config_set(&a, "host", "h\"ost\\", err, sizeof(err));
+	config_set(&a, "listen", "10.0.0.1", err, sizeof(err));
+	config_set(&a, "rate", "2.5", err, sizeof(err));
+	config_set(&a, "gemini_port", "off", err, sizeof(err));
+	f = open_memstream(&one, &n1);
+	config_dump(&a, f);
+	fclose(f);
+	config_defaults(&b);
+	diags_init(&d);
+	assert_int_equal(config_parse(&b, one, n1, "dump", &d), 0);
+	f = open_memstream(&two, &n2);
+	config_dump(&b, f);
+	fclose(f);
+	assert_string_equal(one, two);
+	free(one);
+	free(two);
+	config_free(&a);
+	config_free(&b);
+	diags_free(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_dump_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
