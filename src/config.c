@@ -1,6 +1,7 @@
 /* config: one table of keys, read from YAML and from the command line. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -10,8 +11,8 @@
 
 #include "ytree.h"
 
-enum ctype { C_STRING, C_LIST, C_PORT, C_INT, C_SECONDS, C_NUMBER, C_BOOL,
-	C_LOG_FORMAT };
+enum ctype { C_STRING, C_LIST, C_ADDRS, C_PORT, C_INT, C_SECONDS, C_NUMBER,
+	C_BOOL, C_LOG_FORMAT };
 
 struct key {
 	const char *name;
@@ -27,8 +28,8 @@ static const struct key keys[] = {
 	{"root", C_STRING, F(root), 0, 0},
 	{"host", C_STRING, F(host), 0, 0},
 	{"aliases", C_LIST, F(aliases), 0, 0},
-	{"listen", C_LIST, F(listen), 0, 0},
-	{"proxy_listen", C_LIST, F(proxy_listen), 0, 0},
+	{"listen", C_ADDRS, F(listen), 0, 0},
+	{"proxy_listen", C_ADDRS, F(proxy_listen), 0, 0},
 	{"gemini_port", C_PORT, F(gemini_port), 0, 65535},
 	{"gopher_port", C_PORT, F(gopher_port), 0, 65535},
 	{"gopher_host", C_STRING, F(gopher_host), 0, 0},
@@ -101,7 +102,7 @@ config_clear(struct config *c, const char *key)
 {
 	const struct key *k = find_key(key);
 
-	if (k && k->type == C_LIST)
+	if (k && (k->type == C_LIST || k->type == C_ADDRS))
 		list_clear(field(c, k));
 }
 
@@ -111,7 +112,7 @@ config_free(struct config *c)
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].type == C_STRING)
 			free(*(char **)field(c, &keys[i]));
-		else if (keys[i].type == C_LIST)
+		else if (keys[i].type == C_LIST || keys[i].type == C_ADDRS)
 			list_clear(field(c, &keys[i]));
 	}
 	memset(c, 0, sizeof(*c));
@@ -150,6 +151,7 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 {
 	const struct key *k = find_key(key);
 	struct config_list *l;
+	struct in6_addr a6;
 	double d;
 	void *p;
 
@@ -172,6 +174,16 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 		if (set_string(p, value) == -1)
 			goto oom;
 		return 0;
+	case C_ADDRS:
+		/* Numeric only: a name would be resolved once, at an unknown
+		 * time, to an unknown number of addresses. */
+		if (inet_pton(AF_INET, value, &a6) != 1 &&
+		    inet_pton(AF_INET6, value, &a6) != 1) {
+			snprintf(err, errlen, "\"%s\" is not an IPv4 or IPv6 "
+			    "address", value);
+			return -1;
+		}
+		/* FALLTHROUGH */
 	case C_LIST:
 		l = p;
 		if (*value == '\0') {
@@ -296,7 +308,7 @@ config_parse(struct config *c, const char *buf, size_t len, const char *file,
 			    "unknown key \"%s\"", kn->str);
 			continue;
 		}
-		if (k->type == C_LIST) {
+		if (k->type == C_LIST || k->type == C_ADDRS) {
 			/* The file's list replaces the default one. */
 			list_clear(field(c, k));
 			if (v->kind == Y_SEQ) {
@@ -378,6 +390,7 @@ config_dump(const struct config *c, FILE *f)
 				fputs("~", f);
 			break;
 		case C_LIST:
+		case C_ADDRS:
 			fputc('[', f);
 			for (size_t j = 0; j < l->n; j++) {
 				if (j)

@@ -396,7 +396,14 @@ main(int argc, char **argv)
 	srv.gemini_port = cfg.gemini_port;
 	srv.gopher_port = cfg.gopher_port;
 	if (a.check || a.export_dir) {
-		struct snapshot *snap = server_load(&srv, &d);
+		struct snapshot *snap;
+
+		if (a.check) {
+			key_outside_tree(&cfg, &d);
+			tls_check(cfg.cert_dir, cfg.host, cfg.aliases.v,
+			    cfg.aliases.n, &d);
+		}
+		snap = server_load(&srv, &d);
 
 		diags_print(&d, a.check ? stdout : stderr, "");
 		if (snap && a.export_dir) {

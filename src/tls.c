@@ -282,3 +282,34 @@ tls_server_ctx(const char *cert_dir, const char *host, char *const *aliases,
 	SSL_CTX_set_tlsext_servername_arg(ctx, s);
 	return ctx;
 }
+
+static int
+check_one(const char *cert_dir, const char *host, struct diags *d)
+{
+	char crt[4096], key[4096];
+	SSL_CTX *ctx;
+	int has_crt, has_key;
+
+	snprintf(crt, sizeof(crt), "%s/%s.crt", cert_dir, host);
+	snprintf(key, sizeof(key), "%s/%s.key", cert_dir, host);
+	has_crt = access(crt, F_OK) == 0;
+	has_key = access(key, F_OK) == 0;
+	if (!has_crt && !has_key)
+		return 0; /* made on the first start */
+	if ((ctx = host_ctx(cert_dir, host, d)) == NULL)
+		return -1;
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
+int
+tls_check(const char *cert_dir, const char *host, char *const *aliases,
+    size_t naliases, struct diags *d)
+{
+	int rc = check_one(cert_dir, host, d);
+
+	for (size_t i = 0; i < naliases; i++)
+		if (check_one(cert_dir, aliases[i], d) == -1)
+			rc = -1;
+	return rc;
+}

@@ -23,4 +23,12 @@
 SSL_CTX *tls_server_ctx(const char *cert_dir, const char *host,
     char *const *aliases, size_t naliases, struct diags *d);
 
+/*
+ * For --check: the certificate and key of host and of each alias load,
+ * match, and are valid now; nothing is created (missing pairs are made on
+ * the first start). Returns 0 when clean, problems in d.
+ */
+int tls_check(const char *cert_dir, const char *host, char *const *aliases,
+    size_t naliases, struct diags *d);
+
 #endif
