@@ -54,6 +54,13 @@ log_setup(const char *dest, int format, int anonymize, struct diags *d)
 }
 
 void
+log_set_format(int format, int anonymize)
+{
+	lg.format = format;
+	lg.anonymize = anonymize;
+}
+
+void
 log_reopen(void)
 {
 	int fd;

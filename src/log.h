@@ -20,6 +20,9 @@
  */
 int log_setup(const char *dest, int format, int anonymize, struct diags *d);
 
+/* A reload's new format and anonymising (the destination stays). */
+void log_set_format(int format, int anonymize);
+
 /* Reopens the log file (SIGUSR1, after logrotate moved it). */
 void log_reopen(void);
 

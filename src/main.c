@@ -362,6 +362,20 @@ key_outside_tree(const struct config *cfg, struct diags *d)
 	return 0;
 }
 
+/* SIGHUP reads the file and the command line again, the same way. */
+static int saved_argc;
+static char **saved_argv;
+
+static int
+reread_config(struct config *out, struct diags *d)
+{
+	struct args a = {0};
+
+	config_defaults(out);
+	optind = 0; /* getopt starts over */
+	return parse_args(saved_argc, saved_argv, out, &a, d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -371,6 +385,8 @@ main(int argc, char **argv)
 	struct diags d;
 	int rc = 1;
 
+	saved_argc = argc;
+	saved_argv = argv;
 	config_defaults(&cfg);
 	diags_init(&d);
 	if (parse_args(argc, argv, &cfg, &a, &d) == -1) {
@@ -385,7 +401,7 @@ main(int argc, char **argv)
 	if (a.sandbox_test) {
 		/* The same steps as serving, then what the sandbox forbids. */
 		if (sandbox_drop(&cfg, &d) == -1 ||
-		    sandbox_enter(&cfg, NULL, &d) == -1) {
+		    sandbox_enter(&cfg, NULL, a.config_file, &d) == -1) {
 			diags_print(&d, stderr, "capsuled: ");
 			goto done;
 		}
@@ -393,6 +409,7 @@ main(int argc, char **argv)
 		goto done;
 	}
 	srv.cfg = &cfg;
+	srv.reread = reread_config;
 	srv.gemini_port = cfg.gemini_port;
 	srv.gopher_port = cfg.gopher_port;
 	if (a.check || a.export_dir) {
@@ -445,7 +462,7 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (sandbox_drop(&cfg, &d) == -1 ||
-	    sandbox_enter(&cfg, log_file(), &d) == -1) {
+	    sandbox_enter(&cfg, log_file(), a.config_file, &d) == -1) {
 		diags_print(&d, stderr, "capsuled: ");
 		goto done;
 	}

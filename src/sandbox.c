@@ -148,7 +148,7 @@ allow_path(int ruleset, const char *path, __u64 rights)
 
 static int
 enter_landlock(const struct config *cfg, const char *log_path,
-    struct diags *d)
+    const char *config_file, struct diags *d)
 {
 	struct landlock_ruleset_attr attr = {0};
 	__u64 read = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
@@ -176,7 +176,9 @@ enter_landlock(const struct config *cfg, const char *log_path,
 	}
 	if (allow_path(rs, cfg->root, read) == -1 ||
 	    (access(cfg->cert_dir, F_OK) == 0 &&
-		allow_path(rs, cfg->cert_dir, read) == -1)) {
+		allow_path(rs, cfg->cert_dir, read) == -1) ||
+	    (config_file && allow_path(rs, config_file,
+		LANDLOCK_ACCESS_FS_READ_FILE) == -1)) {
 		diags_add(d, "sandbox", 0, 0, "landlock rule: %s",
 		    strerror(errno));
 		close(rs);
@@ -277,9 +279,9 @@ enter_seccomp(struct diags *d)
 
 int
 sandbox_enter(const struct config *cfg, const char *log_path,
-    struct diags *d)
+    const char *config_file, struct diags *d)
 {
-	if (enter_landlock(cfg, log_path, d) == -1)
+	if (enter_landlock(cfg, log_path, config_file, d) == -1)
 		return -1;
 #ifdef SANITIZED
 	log_warn("sandbox: sanitizer build, no seccomp filter");

@@ -20,14 +20,16 @@
 int sandbox_drop(struct config *cfg, struct diags *d);
 
 /*
- * Landlock: reading only under the content root and the cert dir,
- * writing only in the log file's directory. seccomp: no exec, fork,
+ * Landlock: reading only under the content root and the cert dir, and
+ * the config file (read again on SIGHUP), writing only in the log file's
+ * directory. seccomp: no exec, fork,
  * ptrace, new socket, connect, bind, listen, mount, setuid... Where the
  * kernel lacks one of them, a warning says so and the rest still holds.
- * log_path is NULL when the log is not a file. Returns 0 or -1.
+ * log_path is NULL when the log is not a file, config_file when there is
+ * none. Returns 0 or -1.
  */
 int sandbox_enter(const struct config *cfg, const char *log_path,
-    struct diags *d);
+    const char *config_file, struct diags *d);
 
 /*
  * Tries what the sandbox forbids (exec, a new socket, writing a file

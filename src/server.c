@@ -373,6 +373,74 @@ server_load(struct server *srv, struct diags *d)
 	return content_load(cfg->root, &o, &go, d);
 }
 
+static int
+same_list(const struct config_list *a, const struct config_list *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+same_string(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * A setting a reload cannot change keeps its live value: it is swapped
+ * back from the old configuration into the new one (which then frees the
+ * value the file asked for), and the log says it waits for a restart.
+ */
+#define KEEP(field, same)						\
+	do {								\
+		__typeof__(nc->field) tmp_ = nc->field;			\
+		if (!(same))						\
+			log_warn("reload: %s changes at the next start",	\
+			    #field);					\
+		nc->field = old->field;					\
+		old->field = tmp_;					\
+	} while (0)
+
+/*
+ * A reread configuration takes effect where it can while serving: names,
+ * Gopher host, port and width, time limits, connection limits, log
+ * format. What the process set up before dropping its privileges
+ * (listeners, ports, user, chroot, the log's destination, and the root
+ * inside a chroot) stays until the next start.
+ */
+static void
+reconfigure(struct server *srv, struct config *nc)
+{
+	struct config *old = srv->cfg, prev;
+	struct limits *l;
+
+	KEEP(listen, same_list(&old->listen, &nc->listen));
+	KEEP(proxy_listen, same_list(&old->proxy_listen, &nc->proxy_listen));
+	KEEP(gemini_port, old->gemini_port == nc->gemini_port);
+	KEEP(gopher_port, old->gopher_port == nc->gopher_port);
+	KEEP(user, same_string(old->user, nc->user));
+	KEEP(group, same_string(old->group, nc->group));
+	KEEP(chroot, old->chroot == nc->chroot);
+	KEEP(log, same_string(old->log, nc->log));
+	if (nc->chroot)
+		KEEP(root, 1); /* "/" inside the chroot, whatever the file says */
+	prev = *old;
+	*old = *nc;
+	config_free(&prev);
+	l = limits_new((unsigned)old->max_per_address, old->rate, old->burst);
+	if (l != NULL) {
+		/* Open connections release into a table that never counted
+		 * them, which is harmless: the count starts afresh. */
+		limits_free(srv->limits);
+		srv->limits = l;
+	}
+	log_set_format(old->log_format, old->anonymize);
+}
+
 /*
  * SIGHUP: the certificate and the content are read again. Each is swapped
  * in only when it loaded without a single problem; otherwise the server
@@ -388,6 +456,19 @@ reload(evutil_socket_t sig, short what, void *arg)
 	struct diags d;
 
 	diags_init(&d);
+	if (srv->reread) {
+		struct config nc;
+
+		if (srv->reread(&nc, &d) == -1) {
+			diags_print(&d, stderr, "reload: ");
+			log_warn("reload: the configuration has problems; "
+			    "keeping it as it was");
+			config_free(&nc);
+			diags_free(&d);
+			diags_init(&d);
+		} else
+			reconfigure(srv, &nc);
+	}
 	if ((ctx = tls_server_ctx(srv->cfg->cert_dir, srv->cfg->host,
 	    srv->cfg->aliases.v, srv->cfg->aliases.n, &d)) != NULL) {
 		SSL_CTX_free(srv->ssl_ctx);

@@ -30,6 +30,8 @@ struct server {
 	int stopping;                  /* SIGTERM seen: no new connections */
 	struct event *stop_deadline;
 	struct limits *limits;         /* per client address */
+	/* Reads the configuration again (SIGHUP); NULL: no reread. */
+	int (*reread)(struct config *out, struct diags *d);
 };
 
 struct conn;
