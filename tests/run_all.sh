@@ -31,6 +31,7 @@ suite golden sh tests/golden.sh "$bin"
 suite gemini python3 tests/integration/test_gemini.py "$bin"
 suite scale python3 tests/integration/test_scale.py "$bin"
 suite gopher python3 tests/integration/test_gopher.py "$bin"
+suite proxy python3 tests/integration/test_proxy.py "$bin"
 suite clients sh tests/clients.sh "$bin"
 suite gopher-clients sh tests/gopher_clients.sh "$bin"
 
