@@ -32,8 +32,11 @@ def gopher_port(srv):
 def raw(addr, port, data, timeout=3.0):
     s = socket.create_connection((addr, port), timeout=timeout)
     try:
-        s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
+        try:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            return b""  # closed on us already: nothing was served
         out = b""
         while True:
             try:
