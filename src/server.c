@@ -65,7 +65,7 @@ server_admit(struct server *srv, int fd, const struct sockaddr *peer,
 	char client[64];
 
 	*counted = *slow_down = 0;
-	if (srv->nconns >= (size_t)cfg->max_connections)
+	if (srv->nconns + srv->npending >= (size_t)cfg->max_connections)
 		why = "over the connection cap: closed";
 	else {
 		switch (limits_admit(srv->limits, peer, now_seconds())) {
@@ -122,6 +122,7 @@ gopher_accepted(struct evconnlistener *l, evutil_socket_t fd,
  * came is header, so it can be taken; once it is whole, exactly its rest.
  */
 struct pending {
+	struct pending *prev, *next; /* srv->pending: freed if we stop */
 	struct server *srv;
 	int fd, gemini;
 	struct sockaddr_storage peer;
@@ -134,6 +135,14 @@ static void
 pending_end(struct pending *p, const char *why)
 {
 	char client[64];
+
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		p->srv->pending = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	p->srv->npending--;
 
 	if (why) {
 		log_addr((struct sockaddr *)&p->peer, client);
@@ -185,9 +194,15 @@ pending_read(evutil_socket_t fd, short what, void *arg)
 		pending_end(p, "bad PROXY header");
 		return;
 	}
-	dispatch(p->srv, fd, h.has_addr ? (struct sockaddr *)&h.src
-					: (struct sockaddr *)&p->peer, p->gemini);
-	pending_end(p, NULL);
+	{
+		/* No longer pending when admitted: it is not counted twice. */
+		struct server *srv = p->srv;
+		struct sockaddr_storage from = h.has_addr ? h.src : p->peer;
+		int gemini = p->gemini;
+
+		pending_end(p, NULL);
+		dispatch(srv, fd, (struct sockaddr *)&from, gemini);
+	}
 }
 
 static void
@@ -208,6 +223,11 @@ proxied(struct server *srv, int fd, const struct sockaddr *peer, int len,
 	p->srv = srv;
 	p->fd = fd;
 	p->gemini = gemini;
+	p->next = srv->pending;
+	if (srv->pending)
+		srv->pending->prev = p;
+	srv->pending = p;
+	srv->npending++;
 	memcpy(&p->peer, peer, (size_t)len < sizeof(p->peer) ? (size_t)len
 							     : sizeof(p->peer));
 	event_add(p->ev, &tv);
@@ -584,6 +604,8 @@ server_free(struct server *srv)
 	if (srv->stop_deadline)
 		event_free(srv->stop_deadline);
 	conn_close_all(srv, "server stopping");
+	while (srv->pending)
+		pending_end(srv->pending, "server stopping");
 	snapshot_unref(srv->snap);
 	limits_free(srv->limits);
 	if (srv->ssl_ctx)

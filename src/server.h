@@ -27,6 +27,8 @@ struct server {
 	struct event *sig_hup, *sig_term, *sig_int, *sig_usr1, *resume;
 	size_t nconns;                 /* open connections */
 	struct conn *conns;            /* ... all of them, to end on stop */
+	struct pending *pending;       /* PROXY headers being read */
+	size_t npending;
 	int stopping;                  /* SIGTERM seen: no new connections */
 	struct event *stop_deadline;
 	struct limits *limits;         /* per client address */
@@ -56,6 +58,7 @@ int server_run(struct server *srv);
  * the total cap, or too many open from its address) and logged.
  */
 struct conn;
+struct pending;
 int server_admit(struct server *srv, int fd, const struct sockaddr *peer,
     const char *proto, int *counted, int *slow_down);
 

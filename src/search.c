@@ -1,0 +1,713 @@
+/* search: an inverted index of the posts' words, and queries against it. */
+#include "search.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
+#include <uniwbrk.h>
+
+#include "gemtext.h"
+#include "site.h"
+#include "wrap.h"
+
+/*
+ * A longer word is cut (between characters) at this many bytes, on both
+ * sides alike: a URL or a run of base64 in a body costs the index no
+ * more than a word.
+ */
+#define TERM_MAX 64
+
+enum { F_BODY = 1, F_TAGS = 2, F_TITLE = 4 };
+
+/* One post that holds a term. */
+struct posting {
+	uint32_t post;    /* its place in the posts, 0 = newest */
+	uint32_t first;   /* offset in its text of the first body match */
+	uint8_t fields;   /* F_* where the term is */
+};
+
+struct term {
+	uint32_t off, len;    /* the folded bytes, in ix->words */
+	struct posting *v;    /* by post, ascending: newest first */
+	uint32_t n, cap;
+};
+
+struct search_index {
+	struct post *const *posts;
+	size_t nposts;
+	char **text;          /* each post's body as plain lines */
+	uint32_t *text_len;
+	struct term *terms;
+	size_t nterms, cap_terms;
+	uint32_t *slots;      /* open addressing: term index + 1, 0 empty */
+	size_t nslots;        /* a power of two */
+	struct buf words;     /* every term's bytes, one after another */
+};
+
+/* Buffers the word cutter reuses from one call to the next. */
+struct scratch {
+	char small[SEARCH_MAX_QUERY + 56]; /* a query's breaks: no malloc */
+	char *brk;
+	size_t cap;
+	uint8_t fold[2048];
+	char term[TERM_MAX + 4];
+	size_t term_len;
+	size_t term_off;
+};
+
+typedef int (*term_fn)(void *ctx, const char *term, size_t len, size_t off);
+
+static void
+scratch_init(struct scratch *sc)
+{
+	sc->brk = sc->small;
+	sc->cap = sizeof(sc->small);
+	sc->term_len = 0;
+}
+
+static void
+scratch_free(struct scratch *sc)
+{
+	if (sc->brk != sc->small)
+		free(sc->brk);
+	scratch_init(sc);
+}
+
+/* Adds one character (its bytes) to the term being gathered. */
+static void
+term_add(struct scratch *sc, const char *p, size_t n, size_t off)
+{
+	if (sc->term_len == 0)
+		sc->term_off = off;
+	if (sc->term_len + n > TERM_MAX)
+		return; /* the rest of a long word is dropped */
+	memcpy(sc->term + sc->term_len, p, n);
+	sc->term_len += n;
+}
+
+static int
+term_flush(struct scratch *sc, term_fn fn, void *ctx)
+{
+	size_t n = sc->term_len;
+
+	if (n == 0)
+		return 0;
+	sc->term_len = 0;
+	return fn(ctx, sc->term, n, sc->term_off);
+}
+
+static int
+is_ascii_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/*
+ * One UAX #29 segment: folded, marks dropped, cut at whatever is not a
+ * letter or a digit. Plain ASCII, the bulk of most blogs, skips
+ * libunistring altogether and keeps exact offsets.
+ */
+static int
+segment_terms(struct scratch *sc, const char *s, size_t n, size_t off,
+    term_fn fn, void *ctx)
+{
+	size_t i, flen = sizeof(sc->fold);
+	uint8_t *f;
+	int rc = 0;
+
+	for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == n) {
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (!is_ascii_alnum(c)) {
+				if (term_flush(sc, fn, ctx) == -1)
+					return -1;
+				continue;
+			}
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			term_add(sc, (const char *)&c, 1, off + i);
+		}
+		return term_flush(sc, fn, ctx);
+	}
+	f = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFKD, sc->fold,
+	    &flen);
+	if (f == NULL)
+		return -1;
+	for (i = 0; i < flen && rc == 0;) {
+		ucs4_t uc;
+		int k = u8_mbtouc(&uc, f + i, flen - i);
+
+		if (uc_is_general_category(uc, UC_CATEGORY_M))
+			; /* an accent: "é" is "e" */
+		else if (uc_is_alnum(uc))
+			term_add(sc, (const char *)f + i, (size_t)k, off);
+		else
+			rc = term_flush(sc, fn, ctx);
+		i += (size_t)k;
+	}
+	if (f != sc->fold)
+		free(f);
+	return rc == 0 ? term_flush(sc, fn, ctx) : -1;
+}
+
+/* Calls fn for every term of s[0..len), with the offset where it starts. */
+static int
+each_term(struct scratch *sc, const char *s, size_t len, term_fn fn,
+    void *ctx)
+{
+	size_t start = 0;
+
+	if (len == 0)
+		return 0;
+	if (len > sc->cap) {
+		char *p = malloc(len);
+
+		if (p == NULL)
+			return -1;
+		if (sc->brk != sc->small)
+			free(sc->brk);
+		sc->brk = p;
+		sc->cap = len;
+	}
+	u8_wordbreaks((const uint8_t *)s, len, sc->brk);
+	for (size_t i = 1; i <= len; i++) {
+		if (i < len && !sc->brk[i])
+			continue;
+		if (segment_terms(sc, s + start, i - start, start, fn, ctx) == -1)
+			return -1;
+		start = i;
+	}
+	return 0;
+}
+
+static int
+fold_one(void *ctx, const char *term, size_t len, size_t off)
+{
+	struct buf *out = ctx;
+
+	(void)off;
+	if (out->len > 0)
+		buf_putc(out, ' ');
+	buf_add(out, term, len);
+	return out->failed ? -1 : 0;
+}
+
+int
+search_fold(const char *s, size_t len, struct buf *out)
+{
+	struct scratch sc;
+	int rc;
+
+	scratch_init(&sc);
+	rc = each_term(&sc, s, len, fold_one, out);
+	scratch_free(&sc);
+	if (rc == -1)
+		out->failed = 1;
+	return rc;
+}
+
+/* ---------------------------------------------------------------- index */
+
+static uint32_t
+hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static int
+term_is(const struct search_index *ix, const struct term *t, const char *s,
+    size_t n)
+{
+	return t->len == n && memcmp(ix->words.data + t->off, s, n) == 0;
+}
+
+static const struct term *
+term_find(const struct search_index *ix, const char *s, size_t n)
+{
+	size_t mask = ix->nslots - 1;
+
+	if (ix->nslots == 0)
+		return NULL;
+	for (size_t i = hash(s, n) & mask;; i = (i + 1) & mask) {
+		uint32_t slot = ix->slots[i];
+
+		if (slot == 0)
+			return NULL;
+		if (term_is(ix, &ix->terms[slot - 1], s, n))
+			return &ix->terms[slot - 1];
+	}
+}
+
+static int
+rehash(struct search_index *ix)
+{
+	size_t n = ix->nslots ? 2 * ix->nslots : 4096, mask = n - 1;
+	uint32_t *slots = calloc(n, sizeof(*slots));
+
+	if (slots == NULL)
+		return -1;
+	for (size_t t = 0; t < ix->nterms; t++) {
+		const struct term *tm = &ix->terms[t];
+		size_t i = hash(ix->words.data + tm->off, tm->len) & mask;
+
+		while (slots[i] != 0)
+			i = (i + 1) & mask;
+		slots[i] = (uint32_t)(t + 1);
+	}
+	free(ix->slots);
+	ix->slots = slots;
+	ix->nslots = n;
+	return 0;
+}
+
+/* The term, added when new. NULL on memory. */
+static struct term *
+term_get(struct search_index *ix, const char *s, size_t n)
+{
+	size_t mask, i;
+	struct term *t;
+
+	/* At most half full, so probes stay short. */
+	if (2 * (ix->nterms + 1) > ix->nslots && rehash(ix) == -1)
+		return NULL;
+	mask = ix->nslots - 1;
+	for (i = hash(s, n) & mask; ix->slots[i] != 0; i = (i + 1) & mask)
+		if (term_is(ix, &ix->terms[ix->slots[i] - 1], s, n))
+			return &ix->terms[ix->slots[i] - 1];
+	if (ix->nterms == ix->cap_terms) {
+		size_t cap = ix->cap_terms ? 2 * ix->cap_terms : 1024;
+
+		if ((t = realloc(ix->terms, cap * sizeof(*t))) == NULL)
+			return NULL;
+		ix->terms = t;
+		ix->cap_terms = cap;
+	}
+	t = &ix->terms[ix->nterms];
+	memset(t, 0, sizeof(*t));
+	t->off = (uint32_t)ix->words.len;
+	t->len = (uint32_t)n;
+	buf_add(&ix->words, s, n);
+	if (ix->words.failed)
+		return NULL;
+	ix->slots[i] = (uint32_t)++ix->nterms;
+	return t;
+}
+
+struct adding {
+	struct search_index *ix;
+	uint32_t post;
+	uint8_t field;
+};
+
+static int
+add_term(void *ctx, const char *s, size_t n, size_t off)
+{
+	struct adding *a = ctx;
+	struct term *t = term_get(a->ix, s, n);
+	struct posting *p;
+
+	if (t == NULL)
+		return -1;
+	/* Posts are added in order, so this post's posting is the last. */
+	if (t->n > 0 && t->v[t->n - 1].post == a->post) {
+		p = &t->v[t->n - 1];
+		if (a->field == F_BODY && !(p->fields & F_BODY))
+			p->first = (uint32_t)off;
+		p->fields |= a->field;
+		return 0;
+	}
+	if (t->n == t->cap) {
+		uint32_t cap = t->cap ? 2 * t->cap : 2;
+
+		if ((p = realloc(t->v, cap * sizeof(*p))) == NULL)
+			return -1;
+		t->v = p;
+		t->cap = cap;
+	}
+	p = &t->v[t->n++];
+	p->post = a->post;
+	p->first = a->field == F_BODY ? (uint32_t)off : UINT32_MAX;
+	p->fields = a->field;
+	return 0;
+}
+
+/*
+ * A body as the words a reader sees: each line's text, heading, item,
+ * quote, preformatted line or link label, without markup or URLs.
+ */
+static char *
+plain_text(const char *body, size_t len, uint32_t *out_len)
+{
+	struct gemtext_reader r;
+	struct gemtext_line line;
+	struct buf b;
+	char *s;
+	size_t n;
+
+	buf_init(&b);
+	gemtext_init(&r, body, len);
+	while (gemtext_next(&r, &line)) {
+		if (line.kind == GT_PRE_START || line.kind == GT_PRE_END ||
+		    line.text_len == 0)
+			continue;
+		if (b.len > 0)
+			buf_putc(&b, '\n');
+		buf_add(&b, line.text, line.text_len);
+	}
+	buf_putc(&b, '\0'); /* an empty body still gets a string */
+	if ((s = buf_steal(&b, &n)) == NULL)
+		return NULL;
+	/* A body over 4 GiB cannot be loaded anyway; offsets are 32 bits. */
+	*out_len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)(n - 1);
+	return s;
+}
+
+static int
+index_post(struct search_index *ix, struct scratch *sc, uint32_t i)
+{
+	const struct post *p = ix->posts[i];
+	struct adding a = {ix, i, F_TITLE};
+
+	if (each_term(sc, p->meta.title, strlen(p->meta.title), add_term,
+		&a) == -1)
+		return -1;
+	a.field = F_TAGS;
+	for (size_t k = 0; k < p->meta.ntags; k++)
+		if (each_term(sc, p->meta.tags[k], strlen(p->meta.tags[k]),
+			add_term, &a) == -1)
+			return -1;
+	if ((ix->text[i] = plain_text(p->body, p->body_len,
+		 &ix->text_len[i])) == NULL)
+		return -1;
+	a.field = F_BODY;
+	return each_term(sc, ix->text[i], ix->text_len[i], add_term, &a);
+}
+
+struct search_index *
+search_build(struct post *const *posts, size_t nposts)
+{
+	struct search_index *ix;
+	struct scratch sc;
+
+	if (nposts > UINT32_MAX - 1 || (ix = calloc(1, sizeof(*ix))) == NULL)
+		return NULL;
+	ix->posts = posts;
+	ix->nposts = nposts;
+	buf_init(&ix->words);
+	scratch_init(&sc);
+	if ((ix->text = calloc(nposts + 1, sizeof(*ix->text))) == NULL ||
+	    (ix->text_len = calloc(nposts + 1, sizeof(*ix->text_len))) == NULL ||
+	    rehash(ix) == -1)
+		goto fail;
+	for (size_t i = 0; i < nposts; i++)
+		if (index_post(ix, &sc, (uint32_t)i) == -1)
+			goto fail;
+	scratch_free(&sc);
+	return ix;
+fail:
+	scratch_free(&sc);
+	search_free(ix);
+	return NULL;
+}
+
+void
+search_free(struct search_index *ix)
+{
+	if (ix == NULL)
+		return;
+	for (size_t i = 0; i < ix->nterms; i++)
+		free(ix->terms[i].v);
+	free(ix->terms);
+	free(ix->slots);
+	if (ix->text)
+		for (size_t i = 0; i < ix->nposts; i++)
+			free(ix->text[i]);
+	free(ix->text);
+	free(ix->text_len);
+	buf_free(&ix->words);
+	free(ix);
+}
+
+/* ---------------------------------------------------------------- query */
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+struct gathering {
+	struct search_query *q;
+	size_t words;
+	int too_long;
+};
+
+static int
+gather_term(void *ctx, const char *s, size_t n, size_t off)
+{
+	struct gathering *g = ctx;
+	struct search_query *q = g->q;
+	size_t end = q->nterms ? q->term_off[q->nterms - 1] +
+	    q->term_len[q->nterms - 1] : 0;
+
+	(void)off;
+	if (++g->words > SEARCH_MAX_TERMS || end + n > sizeof(q->folded)) {
+		g->too_long = 1;
+		return -1;
+	}
+	for (size_t i = 0; i < q->nterms; i++)
+		if (q->term_len[i] == n &&
+		    memcmp(q->folded + q->term_off[i], s, n) == 0)
+			return 0; /* "the the": one term */
+	memcpy(q->folded + end, s, n);
+	q->term_off[q->nterms] = end;
+	q->term_len[q->nterms] = n;
+	q->nterms++;
+	return 0;
+}
+
+enum search_status
+search_query_parse(const char *raw, size_t len, int flags,
+    struct search_query *q)
+{
+	struct gathering g = {q, 0, 0};
+	struct scratch sc;
+	size_t n = 0;
+	int rc;
+
+	q->text_len = 0;
+	q->text[0] = '\0';
+	q->nterms = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = raw[i];
+
+		if ((flags & SEARCH_URL_ENCODED) && c == '+')
+			c = ' ';
+		else if ((flags & SEARCH_URL_ENCODED) && c == '%') {
+			int hi, lo;
+
+			if (len - i < 3 || (hi = hexval(raw[i + 1])) < 0 ||
+			    (lo = hexval(raw[i + 2])) < 0)
+				return SEARCH_BAD;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (c == '\0')
+			return SEARCH_BAD;
+		if (n == SEARCH_MAX_QUERY)
+			return SEARCH_TOO_LONG;
+		q->text[n++] = c;
+	}
+	q->text[n] = '\0';
+	q->text_len = n;
+	if (u8_check((const uint8_t *)q->text, n) != NULL)
+		return SEARCH_BAD;
+	scratch_init(&sc);
+	rc = each_term(&sc, q->text, n, gather_term, &g);
+	scratch_free(&sc);
+	if (g.too_long || rc == -1)
+		return SEARCH_TOO_LONG;
+	return q->nterms == 0 ? SEARCH_EMPTY : SEARCH_OK;
+}
+
+/* Better ranks first: see search_run. */
+static int
+better(const struct search_hit *a, const struct search_hit *b)
+{
+	if (a->title != b->title)
+		return a->title > b->title;
+	if (a->tags != b->tags)
+		return a->tags > b->tags;
+	if (a->body != b->body)
+		return a->body > b->body;
+	return a->order < b->order;
+}
+
+/* Keeps the best SEARCH_MAX_HITS, in order: a few moves per candidate. */
+static void
+keep(struct search_result *r, const struct search_hit *h)
+{
+	size_t i = r->nhits;
+
+	if (i == SEARCH_MAX_HITS) {
+		if (!better(h, &r->hits[i - 1]))
+			return;
+		i--;
+	} else
+		r->nhits++;
+	while (i > 0 && better(h, &r->hits[i - 1])) {
+		r->hits[i] = r->hits[i - 1];
+		i--;
+	}
+	r->hits[i] = *h;
+}
+
+static void
+count(struct search_hit *h, const struct posting *p)
+{
+	if (p->fields & F_TITLE)
+		h->title++;
+	if (p->fields & F_TAGS)
+		h->tags++;
+	if (p->fields & F_BODY) {
+		h->body++;
+		if (p->first < h->first)
+			h->first = p->first;
+	}
+}
+
+/* The first place at or after from whose post is not below post. */
+static uint32_t
+seek(const struct term *t, uint32_t from, uint32_t post)
+{
+	uint32_t lo = from, hi = t->n, step = 1;
+
+	/* Gallop, then halve: cheap when the lists are alike in length
+	 * and when one is much shorter than the other. */
+	while (lo + step < hi && t->v[lo + step].post < post) {
+		lo += step;
+		step *= 2;
+	}
+	if (lo + step < hi)
+		hi = lo + step + 1;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (t->v[mid].post < post)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void
+search_run(const struct search_index *ix, const struct search_query *q,
+    struct search_result *r)
+{
+	const struct term *t[SEARCH_MAX_TERMS];
+	uint32_t at[SEARCH_MAX_TERMS] = {0};
+	size_t n = q->nterms;
+
+	r->nhits = 0;
+	r->total = 0;
+	if (n == 0 || ix == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if ((t[i] = term_find(ix, q->folded + q->term_off[i],
+			 q->term_len[i])) == NULL)
+			return; /* every term is required */
+	/* The rarest term drives; the others are looked up in turn. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && t[k]->n < t[k - 1]->n; k--) {
+			const struct term *x = t[k];
+
+			t[k] = t[k - 1];
+			t[k - 1] = x;
+		}
+	for (uint32_t k = 0; k < t[0]->n; k++) {
+		const struct posting *p = &t[0]->v[k];
+		struct search_hit h = {0};
+		size_t i;
+
+		h.first = UINT32_MAX;
+		h.order = p->post;
+		count(&h, p);
+		for (i = 1; i < n; i++) {
+			at[i] = seek(t[i], at[i], p->post);
+			if (at[i] == t[i]->n)
+				goto done; /* no later post has this term */
+			if (t[i]->v[at[i]].post != p->post)
+				break;
+			count(&h, &t[i]->v[at[i]]);
+		}
+		if (i < n)
+			continue;
+		r->total++;
+		keep(r, &h);
+	}
+done:
+	for (size_t i = 0; i < r->nhits; i++)
+		r->hits[i].post = ix->posts[r->hits[i].order];
+}
+
+void
+search_snippet(const struct search_index *ix, const struct search_hit *h,
+    size_t cols, struct buf *out)
+{
+	const char *text;
+	size_t len, start = 0, end, lead = 0, room;
+	struct buf line;
+
+	if (ix == NULL || h->order >= ix->nposts || cols < 2)
+		return;
+	text = ix->text[h->order];
+	len = ix->text_len[h->order];
+	if (len == 0)
+		return;
+	if (h->first != UINT32_MAX && h->first < len) {
+		size_t f = h->first, ls = f, back = 0;
+
+		while (ls > 0 && text[ls - 1] != '\n')
+			ls--;
+		/* A third of the line before the match, from a word's start. */
+		start = f;
+		while (start > ls && back < cols / 3) {
+			start--;
+			while (start > ls && ((unsigned char)text[start] & 0xC0) ==
+			    0x80)
+				start--;
+			back++;
+		}
+		if (start > ls) {
+			const char *sp = memchr(text + start, ' ', f - start);
+
+			start = sp ? (size_t)(sp - text) + 1 : f;
+		}
+	}
+	if (start > 0) {
+		buf_puts(out, "…");
+		lead = 1;
+	}
+	/*
+	 * Enough bytes for the line and then some: a character takes at most
+	 * 4 bytes, and whatever is over makes wrap_clean_line cut with "…".
+	 */
+	room = 4 * cols + 16;
+	end = len - start > room ? start + room : len;
+	while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80)
+		end--;
+	buf_init(&line);
+	wrap_clean_line(&line, text + start, end - start, cols - lead);
+	if (line.failed) {
+		out->failed = 1;
+		return;
+	}
+	buf_add(out, line.data, line.len);
+	/* Cut by our bound rather than by the width: still say so. */
+	if (end < len && (line.len < 3 ||
+	    memcmp(line.data + line.len - 3, "…", 3) != 0) &&
+	    wrap_width(line.data, line.len) + lead < cols)
+		buf_puts(out, "…");
+	buf_free(&line);
+}
