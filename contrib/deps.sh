@@ -23,6 +23,8 @@ check_needs="
 libcmocka-dev:pc:cmocka
 python3:cmd:python3
 gnutls-bin:cmd:gnutls-cli
+groff-base:cmd:groff
+man-db:cmd:man
 lynx:cmd:lynx
 curl:cmd:curl
 tmux:cmd:tmux

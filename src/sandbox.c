@@ -174,8 +174,12 @@ enter_landlock(const struct config *cfg, const char *log_path,
 		diags_add(d, "sandbox", 0, 0, "landlock: %s", strerror(errno));
 		return -1;
 	}
+	/* Inside a chroot the config, certificates and log are out of
+	 * reach anyway: no rule names them (a reload keeps them as is). */
+	if (cfg->chroot)
+		config_file = log_path = NULL;
 	if (allow_path(rs, cfg->root, read) == -1 ||
-	    (access(cfg->cert_dir, F_OK) == 0 &&
+	    (!cfg->chroot && access(cfg->cert_dir, F_OK) == 0 &&
 		allow_path(rs, cfg->cert_dir, read) == -1) ||
 	    (config_file && allow_path(rs, config_file,
 		LANDLOCK_ACCESS_FS_READ_FILE) == -1)) {

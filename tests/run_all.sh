@@ -34,6 +34,9 @@ suite gopher python3 tests/integration/test_gopher.py "$bin"
 suite proxy python3 tests/integration/test_proxy.py "$bin"
 suite clients sh tests/clients.sh "$bin"
 suite gopher-clients sh tests/gopher_clients.sh "$bin"
+# Installs into a temporary DESTDIR and serves as a new system user: root
+# only (it skips, and says so, otherwise), and never with a sanitizer build.
+[ -z "${SANITIZED:-}" ] && suite install sh tests/install.sh "$(pwd)"
 
 echo "all suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
