@@ -20,6 +20,19 @@
 
 #include "log.h"
 
+/*
+ * LeakSanitizer stops the world at exit with clone and ptrace, which the
+ * seccomp filter forbids, and reads /proc, which Landlock hides: sanitizer
+ * builds (tests only) go without seccomp and may read /proc.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
 /* Debian 12's headers stop at Landlock ABI 2; the kernel may know more. */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
@@ -188,6 +201,9 @@ enter_landlock(const struct config *cfg, const char *log_path,
 		close(rs);
 		return -1;
 	}
+#ifdef SANITIZED
+	allow_path(rs, "/proc", read);
+#endif
 	/* The log's directory, so a rotated log can be made anew there. */
 	if (log_path) {
 		const char *slash = strrchr(log_path, '/');
@@ -267,19 +283,6 @@ enter_seccomp(struct diags *d)
 	seccomp_release(ctx);
 	return rc < 0 ? -1 : 0;
 }
-
-/*
- * LeakSanitizer stops the world with clone and ptrace at exit, which the
- * seccomp filter forbids: sanitizer builds (tests only) keep Landlock and
- * go without seccomp.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
 
 int
 sandbox_enter(const struct config *cfg, const char *log_path,

@@ -75,6 +75,17 @@ if [ -z "$port" ]; then
 	fail setup "no 'listening gopher' line within 10 s: $(tail -5 "$tmp/log")"
 	finish
 fi
+# "serving DIR: N posts" comes once privileges are dropped and the sandbox
+# is on; a server that cannot get there exits.
+i=0
+while [ $i -lt 100 ] && ! grep -q ' serving ' "$tmp/log"; do
+	if ! kill -0 "$pid" 2>/dev/null; then
+		fail setup "capsuled exited at start: $(tail -3 "$tmp/log")"
+		finish
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
 
 base="gopher://127.0.0.1:$port"
 post=/2013/08/proletarian-internationalism-of-north-korea.txt

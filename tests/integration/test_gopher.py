@@ -17,8 +17,8 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import shutil
+import tempfile
 import threading
 import time
 import traceback
@@ -122,13 +122,18 @@ class GopherServer:
                     m = pat.search(line)
                     if m:
                         self.port = int(m.group(1))
-                        return self
+                if self.port is not None and any(
+                        " serving " in l for l in self.lines):
+                    # privileges dropped, sandbox on: ready
+                    return self
                 if self.eof or self.proc.poll() is not None:
-                    raise ServerError("capsuled exited before listening "
+                    raise ServerError("capsuled exited at start "
                                       "(status %r): %s" % (
                                           self.proc.poll(),
                                           " | ".join(self.lines[-10:])))
                 left = end - time.monotonic()
+                if left <= 0 and self.port is not None:
+                    return self  # listening, but no "serving" line
                 if left <= 0:
                     raise ServerError("no 'listening gopher' line within "
                                       "%.0f s: %s" % (
@@ -507,7 +512,6 @@ def test_request_length():
     check(len(sel) == 1024, "bad test")
     expect_error(SRV, sel + b"\r\n", "1024-byte selector + CRLF", "Not found")
     expect_error(SRV, sel + b"\n", "1024-byte selector + LF", "Not found")
-    long_msgs = []
     for req, what in [(b"/" + b"a" * 1024 + b"\r\n", "1025 bytes + CRLF"),
                       (b"/" + b"a" * 1024 + b"\n", "1025 bytes + LF"),
                       (b"/" + b"a" * 2000 + b"\r\n", "2001 bytes"),
@@ -517,7 +521,6 @@ def test_request_length():
         msg = expect_error(SRV, req, what)
         check(msg != "Not found", "%s: looked up (\"Not found\"), not "
               "refused as too long" % what)
-        long_msgs.append(msg)
 
 
 def test_long_stream_no_reset():
@@ -829,7 +832,6 @@ def test_concurrent():
     ref = gopher(SRV, "/").data
     n = 100
     results = [None] * n
-    socks = []
     barrier = threading.Barrier(n, timeout=15)
 
     def one(i):
@@ -870,7 +872,6 @@ def test_concurrent():
            if r is None or r.end != "eof" or r.data != ref]
     check(not bad, "%d of %d clients got no complete home menu; first: %s"
           % (len(bad), n, bad[:2]))
-    del socks
 
 
 def test_silent_clients_block_nobody():
@@ -977,7 +978,6 @@ def test_rate_limit():
     lim = limited_server(["--max-per-address", "0", "--rate", "1",
                           "--burst", "3"])
     try:
-        ref = None
         got = []
         for _ in range(6):
             r = gopher(lim, "/about.txt")
@@ -1184,8 +1184,8 @@ def main():
                   flush=True)
         if not SRV.alive():
             failed += 1
-            print("FAIL server: capsuled died (status %r)"
-                  % SRV.proc.poll())
+            print("FAIL server: capsuled died (status %r): %s"
+                  % (SRV.proc.poll(), " | ".join(SRV.lines[-3:])))
     finally:
         rc = SRV.stop()
         ALT.stop()
