@@ -12,7 +12,8 @@ PYTHON ?= python3
 PREFIX ?= /usr/local
 B ?= build
 
-PKGS = libevent libevent_openssl openssl yaml-0.1 libidn2 libseccomp
+PKGS = libevent libevent_openssl openssl yaml-0.1 libidn2 libseccomp \
+       libxml-2.0 libcmark
 
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -24,10 +25,11 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 
 # Pure modules: no sockets, no libevent; unit-tested and fuzzed directly.
 PURE = utf8 buf ytree diag date frontmatter url selector proxy gemtext wrap \
-       limits \
-       site route render_gemini render_gopher
+       limits gemwrite html2gemtext markdown \
+       site tags search route render_gemini render_gopher
 # Modules that touch files, the network, the clock or the process.
-WORLD = log config content snapshot tls conn server gemini gopher sandbox
+WORLD = log config content snapshot tls conn server gemini gopher sandbox \
+        import
 SRCS = $(PURE) $(WORLD) main
 
 PURE_OBJS = $(PURE:%=$(B)/%.o)
@@ -59,7 +61,7 @@ $(B):
 	@mkdir -p $(B)
 
 # libFuzzer targets: one per parser, over the pure modules (and config).
-FUZZ = url selector proxy frontmatter gemtext config
+FUZZ = url selector proxy frontmatter gemtext search config html markdown
 FB = build/fuzz
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS = $(PURE:%=$(FB)/%.o) $(FB)/config.o
@@ -124,18 +126,19 @@ run:
 unit: $(UNIT_TESTS)
 	@sh tests/run_unit.sh $(UNIT_TESTS)
 
-# The whole suite, then again built with AddressSanitizer, UBSan and
-# LeakSanitizer (the integration harness fails on any report), then every
-# fuzzer's saved inputs and a short run of each.
+# Everything, in the order and with the summary of tests/check.sh: the
+# unit tests, the suites, both again under ASan/UBSan/LSan, the robustness
+# suite, and the fuzzers' saved inputs with a short run of each.
 check:
 	@sh contrib/deps.sh check
-	@$(MAKE) --no-print-directory capsuled unit
-	@sh tests/run_all.sh
-	@$(MAKE) --no-print-directory check-asan
-	@$(MAKE) --no-print-directory fuzz-check
+	@$(MAKE) --no-print-directory capsuled
+	@sh tests/check.sh
 
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer
+
+robustness: capsuled
+	@sh tests/robustness/run.sh ./capsuled
 
 check-asan:
 	@$(MAKE) --no-print-directory B=build/asan CC=clang \
@@ -146,7 +149,7 @@ check-asan:
 clean:
 	rm -rf $(B) capsuled
 
-.PHONY: all deps run unit check check-asan clean fuzz fuzz-check install \
+.PHONY: all deps run unit check check-asan robustness clean fuzz fuzz-check install \
 	uninstall
 
 -include $(OBJS:.o=.d)

@@ -17,12 +17,15 @@ libyaml-dev:pc:yaml-0.1
 libidn2-dev:pc:libidn2
 libunistring-dev:h:unistr.h
 libseccomp-dev:pc:libseccomp
+libxml2-dev:pc:libxml-2.0
+libcmark-dev:pc:libcmark
 openssl:cmd:openssl
 "
 check_needs="
 libcmocka-dev:pc:cmocka
 python3:cmd:python3
 gnutls-bin:cmd:gnutls-cli
+libxml2-utils:cmd:xmllint
 groff-base:cmd:groff
 man-db:cmd:man
 lynx:cmd:lynx

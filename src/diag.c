@@ -22,6 +22,19 @@ diags_free(struct diags *d)
 	diags_init(d);
 }
 
+static void
+put_escaped(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			buf_printf(b, "\\x%02X", c);
+		else
+			buf_putc(b, (char)c);
+	}
+}
+
 void
 diags_add(struct diags *d, const char *file, unsigned line, unsigned col,
     const char *fmt, ...)
@@ -35,14 +48,18 @@ diags_add(struct diags *d, const char *file, unsigned line, unsigned col,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	buf_init(&b);
+	/*
+	 * A file name or message must not forge a second line or send a
+	 * terminal escape: control bytes are written as \xHH, as the access
+	 * log writes them.
+	 */
+	put_escaped(&b, file);
 	/* A problem with no place in the file (cannot open...) has none. */
 	if (line == 0)
-		buf_printf(&b, "%s: ", file);
+		buf_puts(&b, ": ");
 	else
-		buf_printf(&b, "%s:%u:%u: ", file, line, col);
-	/* A file name or message must not forge a second line in the log. */
-	for (const char *s = msg; *s; s++)
-		buf_putc(&b, (unsigned char)*s < 0x20 ? '?' : *s);
+		buf_printf(&b, ":%u:%u: ", line, col);
+	put_escaped(&b, msg);
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 8;
 

@@ -11,8 +11,10 @@
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 
+#include "buf.h"
 #include "conn.h"
 #include "log.h"
+#include "render_gemini.h"
 #include "server.h"
 #include "url.h"
 
@@ -110,6 +112,28 @@ respond_status(struct gconn *g, int status, const char *meta)
 	respond_bytes(g, line, (size_t)n, status, 0);
 }
 
+/*
+ * The one answer rendered per request: a search's results, from the
+ * index the snapshot was built with ("/search" alone is a ready 10).
+ */
+static void
+serve_search(struct gconn *g, const char *query)
+{
+	struct buf b;
+	int status;
+
+	buf_init(&b);
+	status = render_gemini_search(&b, &conn_snapshot(&g->c)->site, query,
+	    strlen(query));
+	if (b.failed) {
+		buf_free(&b);
+		respond_status(g, 40, "Out of memory, try again");
+		return;
+	}
+	respond_bytes(g, b.data, b.len, status, 0);
+	buf_free(&b);
+}
+
 /* The host, or one of its aliases (old names kept alive). */
 static int
 host_served(const struct config *cfg, const char *host)
@@ -153,6 +177,10 @@ serve(struct gconn *g, const char *line, size_t len)
 	if (req.port != -1 && req.port != g->local_port &&
 	    req.port != g->c.srv->gemini_port) {
 		respond_status(g, 53, "This server does not serve that port");
+		return;
+	}
+	if (req.has_query && strcmp(req.path, "/search") == 0) {
+		serve_search(g, req.query);
 		return;
 	}
 	r = routes_get(&conn_snapshot(&g->c)->gemini, req.path,

@@ -138,6 +138,35 @@ serve_url(struct pconn *p, const char *url, size_t len)
 	buf_free(&b);
 }
 
+/*
+ * A search's results, the one answer rendered per request. Menus name
+ * the public host and port as the load's did, from the same settings.
+ */
+static void
+serve_search(struct pconn *p, const char *words, size_t len)
+{
+	const struct server *srv = p->c.srv;
+	const struct config *cfg = srv->cfg;
+	struct gopher_opts o = {
+		.host = cfg->gopher_host ? cfg->gopher_host : cfg->host,
+		.port = cfg->gopher_public_port ? cfg->gopher_public_port
+						: srv->gopher_port,
+		.width = (size_t)cfg->gopher_width,
+		.gemini_host = cfg->host,
+	};
+	struct buf b;
+
+	buf_init(&b);
+	render_gopher_search(&b, &conn_snapshot(&p->c)->site, &o, words, len);
+	if (b.failed) {
+		buf_free(&b);
+		respond_error(p, "Out of memory, try again", "out of memory");
+		return;
+	}
+	respond(p, b.data, b.len, 0);
+	buf_free(&b);
+}
+
 static void
 serve(struct pconn *p, const struct gopher_request *req)
 {
@@ -153,6 +182,11 @@ serve(struct pconn *p, const struct gopher_request *req)
 
 	if (req->selector_len > 4 && memcmp(req->selector, "URL:", 4) == 0) {
 		serve_url(p, req->selector + 4, req->selector_len - 4);
+		return;
+	}
+	if (req->search != NULL && req->selector_len == 7 &&
+	    memcmp(req->selector, "/search", 7) == 0) {
+		serve_search(p, req->search, req->search_len);
 		return;
 	}
 	r = routes_get(plus ? &snap->gopher_plus : &snap->gopher,

@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "buf.h"
+#include "search.h"
+#include "tags.h"
+#include "wrap.h"
 
 /*
  * Appends s with every control byte turned into a space: titles and tags
@@ -121,6 +124,9 @@ render_home(const struct site *s, struct routes *t)
 			buf_printf(&b, "=> /%04d/ %04d (%zu post%s)\n",
 			    s->years[i].year, s->years[i].year,
 			    s->years[i].nposts, plural(s->years[i].nposts));
+		if (s->ntags > 0)
+			buf_printf(&b, "=> /tags/ Tags (%zu)\n", s->ntags);
+		buf_puts(&b, "=> /search Search the posts\n");
 		buf_putc(&b, '\n');
 	}
 	buf_puts(&b, "## About\n\n");
@@ -237,6 +243,31 @@ put_neighbour(struct buf *b, const char *what, const struct post *p)
 	buf_printf(b, " (%s)\n", ymd);
 }
 
+static void
+put_tag_link(struct buf *b, const struct site_tag *tag, const char *label)
+{
+	buf_printf(b, "=> /tags/%s/ ", tag->slug);
+	put_clean(b, label);
+	buf_putc(b, '\n');
+}
+
+/* Each tag a link to its page, as this post spells it, each tag once. */
+static void
+put_post_tags(struct buf *b, const struct site *s, const struct post *p)
+{
+	const struct post_meta *m = &p->meta;
+
+	buf_puts(b, "Tags:\n");
+	for (size_t i = 0; i < m->ntags; i++) {
+		size_t k;
+
+		for (k = 0; k < i && p->tag_ids[k] != p->tag_ids[i]; k++)
+			;
+		if (k == i)
+			put_tag_link(b, &s->tags[p->tag_ids[i]], m->tags[i]);
+	}
+}
+
 static int
 render_post(const struct site *s, const struct post *p, struct routes *t)
 {
@@ -266,13 +297,9 @@ render_post(const struct site *s, const struct post *p, struct routes *t)
 	put_body(&b, p->body, p->body_len);
 	buf_putc(&b, '\n');
 	if (m->ntags > 0) {
-		buf_puts(&b, "Tags: ");
-		for (size_t i = 0; i < m->ntags; i++) {
-			if (i > 0)
-				buf_puts(&b, ", ");
-			put_clean(&b, m->tags[i]);
-		}
-		buf_putc(&b, '\n');
+		put_post_tags(&b, s, p);
+		if (m->comments >= 0 || m->source)
+			buf_putc(&b, '\n'); /* the links end before the text */
 	}
 	if (m->comments >= 0)
 		buf_printf(&b, "Comments on the original post: %ld (not "
@@ -294,6 +321,92 @@ render_post(const struct site *s, const struct post *p, struct routes *t)
 	put_footer(&b, s);
 	post_url(path, sizeof(path), p);
 	return add(t, path, &b, 20, body_off);
+}
+
+static int
+render_tags(const struct site *s, struct routes *t)
+{
+	struct buf b;
+	size_t body_off;
+
+	buf_init(&b);
+	header_gemtext(&b, s->info.lang);
+	body_off = b.len;
+	buf_puts(&b, "# Tags\n\n");
+	for (size_t i = 0; i < s->ntags; i++) {
+		const struct site_tag *tag = &s->tags[i];
+
+		buf_printf(&b, "=> /tags/%s/ ", tag->slug);
+		put_clean(&b, tag->name);
+		buf_printf(&b, " (%zu post%s)\n", tag->nposts,
+		    plural(tag->nposts));
+	}
+	if (s->ntags == 0)
+		buf_puts(&b, "No post has a tag yet.\n");
+	buf_putc(&b, '\n');
+	put_footer(&b, s);
+	if (add(t, "/tags/", &b, 20, body_off) == -1)
+		return -1;
+	return add_redirect(t, "/tags", "/tags/");
+}
+
+/*
+ * A tag's posts, newest first in the dated form: a feed of its own. The
+ * route is the decoded path, which is what url.c hands over.
+ */
+static int
+render_tag(const struct site *s, const struct site_tag *tag,
+    struct routes *t)
+{
+	char path[TAGS_SLUG_MAX + 64], to[TAGS_SLUG_MAX + 64];
+	struct buf b;
+	size_t body_off;
+
+	buf_init(&b);
+	header_gemtext(&b, s->info.lang);
+	body_off = b.len;
+	buf_puts(&b, "# ");
+	put_clean(&b, s->info.title);
+	buf_puts(&b, ": ");
+	put_clean(&b, tag->name);
+	buf_puts(&b, "\n\n");
+	for (size_t i = 0; i < tag->nposts; i++)
+		put_post_link(&b, tag->posts[i]);
+	buf_puts(&b, "\n=> /tags/ All tags\n");
+	put_footer(&b, s);
+	snprintf(path, sizeof(path), "/tags/%s/", tag->slug_utf8);
+	if (add(t, path, &b, 20, body_off) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "/tags/%s", tag->slug_utf8);
+	snprintf(to, sizeof(to), "/tags/%s/", tag->slug);
+	return add_redirect(t, path, to);
+}
+
+static int
+render_search_prompt(struct routes *t)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "10 Search the posts\r\n");
+	return add(t, "/search", &b, 10, b.len);
+}
+
+/* One emoji, which Lagrange shows beside the capsule's name. */
+static int
+render_favicon(const struct site *s, struct routes *t)
+{
+	struct buf b;
+	size_t body_off;
+
+	if (s->info.favicon == NULL)
+		return 0; /* 51, as for anything else not there */
+	buf_init(&b);
+	buf_puts(&b, "20 text/plain\r\n");
+	body_off = b.len;
+	buf_puts(&b, s->info.favicon);
+	buf_putc(&b, '\n');
+	return add(t, "/favicon.txt", &b, 20, body_off);
 }
 
 static int
@@ -402,11 +515,11 @@ render_atom(const struct site *s, const struct render_opts *o,
 	put_xml(&b, base);
 	buf_puts(&b, "/</id>\n");
 	buf_printf(&b, "  <updated>%s</updated>\n", feed_updated(s, n, when));
-	if (s->info.author) {
-		buf_puts(&b, "  <author><name>");
-		put_xml(&b, s->info.author);
-		buf_puts(&b, "</name></author>\n");
-	}
+	/* RFC 4287 4.1.1: a feed names an author unless every entry does;
+	 * without one in site.yaml, the blog's title stands in. */
+	buf_puts(&b, "  <author><name>");
+	put_xml(&b, s->info.author ? s->info.author : s->info.title);
+	buf_puts(&b, "</name></author>\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct post *p = s->posts[i];
 		const struct post_meta *m = &p->meta;
@@ -463,8 +576,12 @@ render_gemini(const struct site *s, const struct render_opts *o,
     struct routes *t)
 {
 	if (render_home(s, t) == -1 || render_atom(s, o, t) == -1 ||
-	    render_robots(t) == -1)
+	    render_robots(t) == -1 || render_tags(s, t) == -1 ||
+	    render_search_prompt(t) == -1 || render_favicon(s, t) == -1)
 		return -1;
+	for (size_t i = 0; i < s->ntags; i++)
+		if (render_tag(s, &s->tags[i], t) == -1)
+			return -1;
 	for (size_t i = 0; i < s->nyears; i++) {
 		const struct site_year *y = &s->years[i];
 
@@ -481,4 +598,69 @@ render_gemini(const struct site *s, const struct render_opts *o,
 		if (render_page(s, s->pages[i], t) == -1)
 			return -1;
 	return 0;
+}
+
+/* The one line of a search's echo: cleaned, and cut to fit. */
+static void
+put_query(struct buf *b, const struct search_query *q)
+{
+	wrap_clean_line(b, q->text, q->text_len, 80);
+}
+
+int
+render_gemini_search(struct buf *b, const struct site *s, const char *query,
+    size_t len)
+{
+	struct search_query q;
+	struct search_result r;
+
+	switch (search_query_parse(query, len, SEARCH_URL_ENCODED, &q)) {
+	case SEARCH_EMPTY:
+		buf_puts(b, "10 Search the posts\r\n");
+		return 10;
+	case SEARCH_TOO_LONG:
+		buf_printf(b, "10 Too long (at most %d words, %d bytes): "
+		    "search the posts\r\n", SEARCH_MAX_TERMS,
+		    SEARCH_MAX_QUERY);
+		return 10;
+	case SEARCH_BAD:
+		buf_puts(b, "59 Bad request: the search is not UTF-8\r\n");
+		return 59;
+	case SEARCH_OK:
+		break;
+	}
+	search_run(s->search, &q, &r);
+	if (r.failed) {
+		b->failed = 1; /* the caller answers "out of memory" */
+		return 40;
+	}
+	header_gemtext(b, s->info.lang);
+	buf_puts(b, "# Search: ");
+	put_query(b, &q);
+	buf_puts(b, "\n\n");
+	if (r.total == 0)
+		buf_puts(b, "No post holds every word of this search.\n");
+	else if (r.total == r.nhits)
+		buf_printf(b, "%zu post%s hold%s every word, best first.\n",
+		    r.total, plural(r.total), r.total == 1 ? "s" : "");
+	else
+		buf_printf(b, "%zu posts hold every word; the best %zu "
+		    "follow.\n", r.total, r.nhits);
+	for (size_t i = 0; i < r.nhits; i++) {
+		size_t mark;
+
+		buf_putc(b, '\n');
+		put_post_link(b, r.hits[i].post);
+		/* A quote line: whatever the text holds stays text. */
+		buf_puts(b, "> ");
+		mark = b->len;
+		search_snippet(s->search, &r.hits[i], SEARCH_SNIPPET_COLS, b);
+		if (b->len == mark)
+			b->len -= 2; /* no body, no quote */
+		else
+			buf_putc(b, '\n');
+	}
+	buf_puts(b, "\n=> /search Search again\n");
+	put_footer(b, s);
+	return 20;
 }

@@ -4,6 +4,9 @@
 #ifndef CAPSULED_RENDER_GEMINI_H
 #define CAPSULED_RENDER_GEMINI_H
 
+#include <stddef.h>
+
+#include "buf.h"
 #include "route.h"
 #include "site.h"
 
@@ -15,10 +18,22 @@ struct render_opts {
 /*
  * Adds to t: "/" (home), "/YYYY/" and "/YYYY/MM/" (with 31 redirects from
  * the forms without a slash), every post at "/YYYY/MM/slug.gmi", every
- * page at "/name.gmi", "/atom.xml" and "/robots.txt". Returns 0 or -1
- * (memory).
+ * page at "/name.gmi", "/tags/" and each "/tags/<slug>/" (decoded, as
+ * url.c hands paths over; 31 from the forms without a slash), "/search"
+ * (10, the prompt), "/atom.xml", "/robots.txt" and, when site.yaml names
+ * one, "/favicon.txt". Returns 0 or -1 (memory).
  */
 int render_gemini(const struct site *s, const struct render_opts *o,
     struct routes *t);
+
+/*
+ * The whole response to "/search?query" (query still percent-encoded, as
+ * url.c leaves it): 20 and the posts that hold every word, best first,
+ * each in the dated link form with a quoted snippet; 10 again for an empty
+ * or a too long query; 59 for one that is not UTF-8 once decoded. Reads
+ * s->search only. Returns the status; b->failed tells of memory.
+ */
+int render_gemini_search(struct buf *b, const struct site *s,
+    const char *query, size_t len);
 
 #endif

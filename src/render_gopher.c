@@ -8,6 +8,8 @@
 #include <strings.h>
 
 #include "gemtext.h"
+#include "search.h"
+#include "tags.h"
 #include "wrap.h"
 
 /* One link of a post, as Gopher sees it. */
@@ -158,6 +160,36 @@ add_menu(struct routes *t, struct routes *plus, const char *path,
 	if (add_copy(t, bare, data, len) == -1 ||
 	    add_plus(plus, bare, data, len) == -1)
 		return -1;
+	return 0;
+}
+
+/*
+ * A finished menu under one more name, with and without its slash: a tag
+ * in another script is served under its percent-encoded selector (what
+ * the menus carry) and under the UTF-8 one a client may send instead.
+ */
+static int
+add_menu_alias(struct routes *t, struct routes *plus, const char *path,
+    const char *alias)
+{
+	const struct response *r = routes_get(t, path, strlen(path));
+	char bare[512];
+	size_t n = strlen(alias);
+
+	if (r == NULL || n < 2 || n >= sizeof(bare))
+		return -1;
+	snprintf(bare, sizeof(bare), "%.*s", (int)(n - 1), alias);
+	/* r->data stays put while the table grows; r itself may not. */
+	{
+		const char *data = r->data;
+		size_t len = r->len;
+
+		if (add_copy(t, alias, data, len) == -1 ||
+		    add_plus(plus, alias, data, len) == -1 ||
+		    add_copy(t, bare, data, len) == -1 ||
+		    add_plus(plus, bare, data, len) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -507,7 +539,46 @@ post_dir(char *out, size_t n, const struct post *p)
 	snprintf(out, n, "/%04d/%02d/", post_year(p), post_month(p));
 }
 
-/* "2013-08-08 Title" and, when the post has links, its links menu. */
+/* Tags of a post, each once (two spellings of one tag are one). */
+static size_t
+distinct_tags(const struct post *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->meta.ntags; i++) {
+		size_t k;
+
+		for (k = 0; k < i && p->tag_ids[k] != p->tag_ids[i]; k++)
+			;
+		n += k == i;
+	}
+	return n;
+}
+
+/*
+ * What the menu of a post's links and tags is called: in the post's item
+ * (with counts, after an indent) and at the menu's top (with the title).
+ */
+static void
+links_title(char *out, size_t n, const char *indent, size_t links,
+    size_t tags, const char *title)
+{
+	if (title != NULL)
+		snprintf(out, n, "%s: %s", tags == 0 ? "Links in" : links == 0 ?
+		    "Tags of" : "Links and tags of", title);
+	else if (tags == 0)
+		snprintf(out, n, "%sLinks in this post (%zu)", indent, links);
+	else if (links == 0)
+		snprintf(out, n, "%sTags of this post (%zu)", indent, tags);
+	else
+		snprintf(out, n, "%sLinks (%zu) and tags (%zu) of this post",
+		    indent, links, tags);
+}
+
+/*
+ * "2013-08-08 Title" and, when the post has links or tags, the menu of
+ * them.
+ */
 static int
 post_items(struct buf *b, const struct gopher_opts *o, const struct post *p)
 {
@@ -521,9 +592,9 @@ post_items(struct buf *b, const struct gopher_opts *o, const struct post *p)
 	item(b, o, '0', display, sel);
 	if (collect_links(p->body, p->body_len, o, dir, &l) == -1)
 		return -1;
-	if (l.n > 0) {
-		snprintf(display, sizeof(display), "           Links in this "
-		    "post (%zu)", l.n);
+	if (l.n + distinct_tags(p) > 0) {
+		links_title(display, sizeof(display), "           ", l.n,
+		    distinct_tags(p), NULL);
 		snprintf(sel, sizeof(sel), "%s%s/links/", dir, p->slug);
 		item(b, o, '1', display, sel);
 	}
@@ -567,6 +638,14 @@ render_home(const struct site *s, const struct gopher_opts *o,
 			snprintf(sel, sizeof(sel), "/%04d/", s->years[i].year);
 			item(&b, o, '1', display, sel);
 		}
+		if (s->ntags > 0) {
+			char display[64];
+
+			snprintf(display, sizeof(display), "Tags (%zu)",
+			    s->ntags);
+			item(&b, o, '1', display, "/tags/");
+		}
+		item(&b, o, '7', "Search the posts", "/search");
 		info(&b, o, "");
 	}
 	info(&b, o, "About");
@@ -671,6 +750,31 @@ put_title(struct buf *b, const char *title, size_t width)
 	buf_puts(b, "\r\n");
 }
 
+/* The post's tags in its links menu, as it spells them, each once. */
+static void
+put_post_tags(struct buf *b, const struct site *s,
+    const struct gopher_opts *o, const struct post *p, int after_links)
+{
+	char sel[TAGS_SLUG_MAX + 64];
+
+	if (p->meta.ntags == 0)
+		return;
+	if (after_links)
+		info(b, o, "");
+	info(b, o, "Tags");
+	for (size_t i = 0; i < p->meta.ntags; i++) {
+		const struct site_tag *tag = &s->tags[p->tag_ids[i]];
+		size_t k;
+
+		for (k = 0; k < i && p->tag_ids[k] != p->tag_ids[i]; k++)
+			;
+		if (k < i)
+			continue;
+		snprintf(sel, sizeof(sel), "/tags/%s/", tag->slug);
+		item(b, o, '1', p->meta.tags[i], sel);
+	}
+}
+
 static int
 render_post(const struct site *s, const struct post *p,
     const struct gopher_opts *o, struct routes *t, struct routes *plus)
@@ -718,9 +822,10 @@ render_post(const struct site *s, const struct post *p,
 	if (add(t, path, &b) == -1)
 		goto oom;
 
-	if (l.n > 0) {
+	if (l.n + distinct_tags(p) > 0) {
 		buf_init(&b);
-		snprintf(display, sizeof(display), "Links in: %s", m->title);
+		links_title(display, sizeof(display), "", l.n, distinct_tags(p),
+		    m->title);
 		info(&b, o, display);
 		info(&b, o, "");
 		for (size_t i = 0; i < l.n; i++) {
@@ -740,6 +845,7 @@ render_post(const struct site *s, const struct post *p,
 			put_selector(&b, l.v[i].selector);
 			buf_printf(&b, "\t%s\t%d\r\n", l.v[i].host, l.v[i].port);
 		}
+		put_post_tags(&b, s, o, p, l.n > 0);
 		info(&b, o, "");
 		item(&b, o, '0', "Read the post", path);
 		snprintf(display, sizeof(display), "%s %04d",
@@ -754,6 +860,87 @@ render_post(const struct site *s, const struct post *p,
 oom:
 	links_free(&l);
 	return -1;
+}
+
+static int
+render_tags(const struct site *s, const struct gopher_opts *o,
+    struct routes *t, struct routes *plus)
+{
+	char display[1200], sel[TAGS_SLUG_MAX + 64];
+	struct buf b;
+
+	buf_init(&b);
+	infof(&b, o, "%s: tags", s->info.title);
+	info(&b, o, "");
+	for (size_t i = 0; i < s->ntags; i++) {
+		const struct site_tag *tag = &s->tags[i];
+
+		/* The count first, so a long name is what gets cut. */
+		snprintf(display, sizeof(display), "%s (%zu post%s)", tag->name,
+		    tag->nposts, plural(tag->nposts));
+		if (wrap_width(display, strlen(display)) > o->width)
+			snprintf(display, sizeof(display), "(%zu) %s",
+			    tag->nposts, tag->name);
+		snprintf(sel, sizeof(sel), "/tags/%s/", tag->slug);
+		item(&b, o, '1', display, sel);
+	}
+	if (s->ntags == 0)
+		info(&b, o, "No post has a tag yet.");
+	info(&b, o, "");
+	item(&b, o, '1', "Home", "/");
+	return add_menu(t, plus, "/tags/", &b);
+}
+
+static int
+render_tag(const struct site *s, const struct site_tag *tag,
+    const struct gopher_opts *o, struct routes *t, struct routes *plus)
+{
+	char path[TAGS_SLUG_MAX + 64], alias[TAGS_SLUG_MAX + 64];
+	struct buf b;
+
+	buf_init(&b);
+	infof(&b, o, "%s: %s", s->info.title, tag->name);
+	info(&b, o, "");
+	for (size_t i = 0; i < tag->nposts; i++)
+		if (post_items(&b, o, tag->posts[i]) == -1) {
+			buf_free(&b);
+			return -1;
+		}
+	info(&b, o, "");
+	item(&b, o, '1', "All tags", "/tags/");
+	item(&b, o, '1', "Home", "/");
+	snprintf(path, sizeof(path), "/tags/%s/", tag->slug);
+	if (add_menu(t, plus, path, &b) == -1)
+		return -1;
+	snprintf(alias, sizeof(alias), "/tags/%s/", tag->slug_utf8);
+	if (strcmp(alias, path) == 0)
+		return 0;
+	return add_menu_alias(t, plus, path, alias);
+}
+
+/* Asks for words: what "/search" is without any, or with none. */
+static void
+search_prompt(struct buf *b, const struct site *s,
+    const struct gopher_opts *o, const char *why)
+{
+	infof(b, o, "%s: search", s->info.title);
+	info(b, o, "");
+	if (why)
+		info(b, o, why);
+	item(b, o, '7', "Search the posts", "/search");
+	info(b, o, "");
+	item(b, o, '1', "Home", "/");
+}
+
+static int
+render_search_prompt(const struct site *s, const struct gopher_opts *o,
+    struct routes *t, struct routes *plus)
+{
+	struct buf b;
+
+	buf_init(&b);
+	search_prompt(&b, s, o, NULL);
+	return add_menu(t, plus, "/search", &b);
 }
 
 static int
@@ -811,8 +998,13 @@ int
 render_gopher(const struct site *s, const struct gopher_opts *o,
     struct routes *t, struct routes *plus)
 {
-	if (render_home(s, o, t, plus) == -1 || render_fixed(o, t) == -1)
+	if (render_home(s, o, t, plus) == -1 || render_fixed(o, t) == -1 ||
+	    render_tags(s, o, t, plus) == -1 ||
+	    render_search_prompt(s, o, t, plus) == -1)
 		return -1;
+	for (size_t i = 0; i < s->ntags; i++)
+		if (render_tag(s, &s->tags[i], o, t, plus) == -1)
+			return -1;
 	for (size_t i = 0; i < s->nyears; i++) {
 		const struct site_year *y = &s->years[i];
 
@@ -829,6 +1021,95 @@ render_gopher(const struct site *s, const struct gopher_opts *o,
 		if (render_page(s->pages[i], o, t) == -1)
 			return -1;
 	return 0;
+}
+
+void
+render_gopher_search(struct buf *b, const struct site *s,
+    const struct gopher_opts *o, const char *words, size_t len)
+{
+	struct search_query q;
+	struct search_result r;
+	char line[160], sel[512], dir[16];
+	struct buf echo;
+
+	switch (search_query_parse(words, len, 0, &q)) {
+	case SEARCH_EMPTY:
+		search_prompt(b, s, o, "Type one or more words to look for.");
+		buf_puts(b, ".\r\n");
+		return;
+	case SEARCH_TOO_LONG:
+		snprintf(line, sizeof(line), "Search too long: at most %d "
+		    "words and %d bytes", SEARCH_MAX_TERMS, SEARCH_MAX_QUERY);
+		render_gopher_error(b, line);
+		return;
+	case SEARCH_BAD:
+		render_gopher_error(b, "Bad search: not UTF-8");
+		return;
+	case SEARCH_OK:
+		break;
+	}
+	search_run(s->search, &q, &r);
+	if (r.failed) {
+		b->failed = 1; /* the caller answers "out of memory" */
+		return;
+	}
+	buf_init(&echo);
+	buf_puts(&echo, "Search: ");
+	buf_add(&echo, q.text, q.text_len);
+	if (echo.failed) {
+		b->failed = 1;
+		return;
+	}
+	/* item() cleans it: the words never break the menu line. */
+	buf_putc(&echo, '\0');
+	info(b, o, echo.data);
+	buf_free(&echo);
+	if (r.total == 0)
+		info(b, o, "No post holds every word of this search.");
+	else if (r.total == r.nhits)
+		infof(b, o, "%zu post%s hold%s every word, best first.",
+		    r.total, plural(r.total), r.total == 1 ? "s" : "");
+	else
+		infof(b, o, "%zu posts hold every word; the best %zu follow.",
+		    r.total, r.nhits);
+	for (size_t i = 0; i < r.nhits; i++) {
+		const struct post *p = r.hits[i].post;
+		char ymd[11], display[1200];
+		struct buf sn, lines;
+		const char *l, *end, *eol;
+
+		info(b, o, "");
+		post_dir(dir, sizeof(dir), p);
+		date_ymd(&p->meta.date, ymd);
+		snprintf(display, sizeof(display), "%s %s", ymd, p->meta.title);
+		snprintf(sel, sizeof(sel), "%s%s.txt", dir, p->slug);
+		item(b, o, '0', display, sel);
+		/* The snippet, wrapped into info lines under its post. */
+		buf_init(&sn);
+		buf_init(&lines);
+		search_snippet(s->search, &r.hits[i], SEARCH_SNIPPET_COLS, &sn);
+		if (sn.len > 0)
+			wrap_paragraph(&lines, sn.data, sn.len, o->width, "  ",
+			    "  ");
+		if (sn.failed || lines.failed)
+			b->failed = 1;
+		l = lines.data;
+		end = l ? l + lines.len : l;
+		for (; l && l < end; l = eol + 2) {
+			if ((eol = memchr(l, '\r', (size_t)(end - l))) == NULL)
+				break;
+			buf_putc(b, 'i');
+			buf_add(b, l, (size_t)(eol - l));
+			buf_puts(b, "\t\t");
+			buf_printf(b, "%s\t%d\r\n", o->host, o->port);
+		}
+		buf_free(&sn);
+		buf_free(&lines);
+	}
+	info(b, o, "");
+	item(b, o, '7', "Search again", "/search");
+	item(b, o, '1', "Home", "/");
+	buf_puts(b, ".\r\n");
 }
 
 void

@@ -21,12 +21,24 @@ struct gopher_opts {
 /*
  * Adds to t every selector: "/" (and ""), "/YYYY/" and "/YYYY/MM/" (and
  * without the slash), "/YYYY/MM/slug.txt", "/YYYY/MM/slug/links/" (and
- * without the slash), "/name.txt" for pages, "/caps.txt", "/robots.txt".
+ * without the slash), "/name.txt" for pages, "/tags/" and every
+ * "/tags/<slug>/" (and without the slash; a slug with %XX also in UTF-8),
+ * "/search" (the prompt: a menu with the type 7 item), "/caps.txt",
+ * "/robots.txt".
  * Adds to plus the Gopher+ form ("+-1", "+INFO:" lines) of every menu,
  * for the "TAB $" probe. Returns 0 or -1 (memory).
  */
 int render_gopher(const struct site *s, const struct gopher_opts *o,
     struct routes *t, struct routes *plus);
+
+/*
+ * The answer to "/search TAB words" (taken as typed: no %-decoding): a
+ * menu of the posts that hold every word, best first, each with a snippet
+ * as info lines; the prompt menu again for no words; an error item for
+ * too many words or bytes. b->failed tells of memory.
+ */
+void render_gopher_search(struct buf *b, const struct site *s,
+    const struct gopher_opts *o, const char *words, size_t len);
 
 /* An error item and the end of the menu: "3msg TAB TAB error.host TAB 1". */
 void render_gopher_error(struct buf *b, const char *msg);

@@ -1,6 +1,7 @@
 /* search: an inverted index of the posts' words, and queries against it. */
 #include "search.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@
 #include "gemtext.h"
 #include "site.h"
 #include "wrap.h"
+
+#include <unigbrk.h>
 
 /*
  * A longer word is cut (between characters) at this many bytes, on both
@@ -39,7 +42,7 @@ struct term {
 struct search_index {
 	struct post *const *posts;
 	size_t nposts;
-	char **text;          /* each post's body as plain lines */
+	char **text;          /* each post's body as one clean line */
 	uint32_t *text_len;
 	struct term *terms;
 	size_t nterms, cap_terms;
@@ -140,7 +143,9 @@ segment_terms(struct scratch *sc, const char *s, size_t n, size_t off,
 	f = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFKD, sc->fold,
 	    &flen);
 	if (f == NULL)
-		return -1;
+		/* Bytes that are not UTF-8 (checked at load, so never) hold
+		 * no word; only memory fails the whole index. */
+		return errno == EILSEQ ? term_flush(sc, fn, ctx) : -1;
 	for (i = 0; i < flen && rc == 0;) {
 		ucs4_t uc;
 		int k = u8_mbtouc(&uc, f + i, flen - i);
@@ -181,7 +186,8 @@ each_term(struct scratch *sc, const char *s, size_t len, term_fn fn,
 	for (size_t i = 1; i <= len; i++) {
 		if (i < len && !sc->brk[i])
 			continue;
-		if (segment_terms(sc, s + start, i - start, start, fn, ctx) == -1)
+		if (segment_terms(sc, s + start, i - start, start, fn,
+			ctx) == -1)
 			return -1;
 		start = i;
 	}
@@ -255,7 +261,7 @@ term_find(const struct search_index *ix, const char *s, size_t n)
 static int
 rehash(struct search_index *ix)
 {
-	size_t n = ix->nslots ? 2 * ix->nslots : 4096, mask = n - 1;
+	size_t n = ix->nslots ? 2 * ix->nslots : 1024, mask = n - 1;
 	uint32_t *slots = calloc(n, sizeof(*slots));
 
 	if (slots == NULL)
@@ -289,7 +295,7 @@ term_get(struct search_index *ix, const char *s, size_t n)
 		if (term_is(ix, &ix->terms[ix->slots[i] - 1], s, n))
 			return &ix->terms[ix->slots[i] - 1];
 	if (ix->nterms == ix->cap_terms) {
-		size_t cap = ix->cap_terms ? 2 * ix->cap_terms : 1024;
+		size_t cap = ix->cap_terms ? 2 * ix->cap_terms : 256;
 
 		if ((t = realloc(ix->terms, cap * sizeof(*t))) == NULL)
 			return NULL;
@@ -346,8 +352,41 @@ add_term(void *ctx, const char *s, size_t n, size_t off)
 }
 
 /*
- * A body as the words a reader sees: each line's text, heading, item,
- * quote, preformatted line or link label, without markup or URLs.
+ * Appends s cleaned for a snippet: every control (C0, DEL, C1, U+2028,
+ * U+2029) a space, runs of spaces one, none at the start. The text was
+ * checked as UTF-8 when it was loaded.
+ */
+static void
+put_clean(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
+		size_t skip = 0;
+
+		if (c < 0x20 || c == 0x7f)
+			c = ' ';
+		else if (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f)
+			skip = 1;
+		else if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+			skip = 2;
+		if (skip) {
+			c = ' ';
+			i += skip;
+		}
+		if (c == ' ' && (b->len == 0 || b->data[b->len - 1] == ' '))
+			continue;
+		buf_putc(b, (char)c);
+	}
+}
+
+/*
+ * A body as the words a reader sees, ready for snippets: each line's
+ * text, heading, item, quote, preformatted line or link label, without
+ * markup or URLs, cleaned and joined into one line.
  */
 static char *
 plain_text(const char *body, size_t len, uint32_t *out_len)
@@ -361,18 +400,18 @@ plain_text(const char *body, size_t len, uint32_t *out_len)
 	buf_init(&b);
 	gemtext_init(&r, body, len);
 	while (gemtext_next(&r, &line)) {
-		if (line.kind == GT_PRE_START || line.kind == GT_PRE_END ||
-		    line.text_len == 0)
+		if (line.kind == GT_PRE_START || line.kind == GT_PRE_END)
 			continue;
-		if (b.len > 0)
-			buf_putc(&b, '\n');
-		buf_add(&b, line.text, line.text_len);
+		put_clean(&b, " ", 1);
+		put_clean(&b, line.text, line.text_len);
 	}
+	while (b.len > 0 && b.data[b.len - 1] == ' ')
+		b.len--;
 	buf_putc(&b, '\0'); /* an empty body still gets a string */
 	if ((s = buf_steal(&b, &n)) == NULL)
 		return NULL;
 	/* A body over 4 GiB cannot be loaded anyway; offsets are 32 bits. */
-	*out_len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)(n - 1);
+	*out_len = n - 1 > UINT32_MAX ? UINT32_MAX : (uint32_t)(n - 1);
 	return s;
 }
 
@@ -409,9 +448,9 @@ search_build(struct post *const *posts, size_t nposts)
 	ix->nposts = nposts;
 	buf_init(&ix->words);
 	scratch_init(&sc);
-	if ((ix->text = calloc(nposts + 1, sizeof(*ix->text))) == NULL ||
-	    (ix->text_len = calloc(nposts + 1, sizeof(*ix->text_len))) == NULL ||
-	    rehash(ix) == -1)
+	ix->text = calloc(nposts + 1, sizeof(*ix->text));
+	ix->text_len = calloc(nposts + 1, sizeof(*ix->text_len));
+	if (ix->text == NULL || ix->text_len == NULL || rehash(ix) == -1)
 		goto fail;
 	for (size_t i = 0; i < nposts; i++)
 		if (index_post(ix, &sc, (uint32_t)i) == -1)
@@ -562,34 +601,12 @@ keep(struct search_result *r, const struct search_hit *h)
 	r->hits[i] = *h;
 }
 
-static void
-count(struct search_hit *h, const struct posting *p)
-{
-	if (p->fields & F_TITLE)
-		h->title++;
-	if (p->fields & F_TAGS)
-		h->tags++;
-	if (p->fields & F_BODY) {
-		h->body++;
-		if (p->first < h->first)
-			h->first = p->first;
-	}
-}
-
-/* The first place at or after from whose post is not below post. */
+/* The place in t of post, or t->n when it is not there. */
 static uint32_t
-seek(const struct term *t, uint32_t from, uint32_t post)
+find_post(const struct term *t, uint32_t post)
 {
-	uint32_t lo = from, hi = t->n, step = 1;
+	uint32_t lo = 0, hi = t->n;
 
-	/* Gallop, then halve: cheap when the lists are alike in length
-	 * and when one is much shorter than the other. */
-	while (lo + step < hi && t->v[lo + step].post < post) {
-		lo += step;
-		step *= 2;
-	}
-	if (lo + step < hi)
-		hi = lo + step + 1;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
@@ -598,66 +615,116 @@ seek(const struct term *t, uint32_t from, uint32_t post)
 		else
 			hi = mid;
 	}
-	return lo;
+	return lo < t->n && t->v[lo].post == post ? lo : t->n;
 }
+
+/*
+ * Each post's tally, in 16 bits: how many terms it holds (bits 0-3), and
+ * how many of them are in its title (4-7), tags (8-11) and body (12-15).
+ * SEARCH_MAX_TERMS is under 16, so no count spills into the next.
+ */
+#define TALLY(c, shift) ((unsigned)((c) >> (shift)) & 0xF)
 
 void
 search_run(const struct search_index *ix, const struct search_query *q,
     struct search_result *r)
 {
 	const struct term *t[SEARCH_MAX_TERMS];
-	uint32_t at[SEARCH_MAX_TERMS] = {0};
+	uint16_t add[8], *tally;
 	size_t n = q->nterms;
 
 	r->nhits = 0;
 	r->total = 0;
-	if (n == 0 || ix == NULL)
+	r->failed = 0;
+	if (n == 0 || ix == NULL || ix->nposts == 0)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if ((t[i] = term_find(ix, q->folded + q->term_off[i],
 			 q->term_len[i])) == NULL)
 			return; /* every term is required */
-	/* The rarest term drives; the others are looked up in turn. */
+	/* The rarest term last: its list is the one walked to collect. */
 	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && t[k]->n < t[k - 1]->n; k--) {
+		for (size_t k = i; k > 0 && t[k]->n > t[k - 1]->n; k--) {
 			const struct term *x = t[k];
 
 			t[k] = t[k - 1];
 			t[k - 1] = x;
 		}
-	for (uint32_t k = 0; k < t[0]->n; k++) {
-		const struct posting *p = &t[0]->v[k];
+	if ((tally = calloc(ix->nposts, sizeof(*tally))) == NULL) {
+		r->failed = 1;
+		return;
+	}
+	for (unsigned f = 0; f < 8; f++)
+		add[f] = (uint16_t)(1 | (f & F_TITLE ? 1 << 4 : 0) |
+		    (f & F_TAGS ? 1 << 8 : 0) | (f & F_BODY ? 1 << 12 : 0));
+	/*
+	 * One pass over each list, adding without a branch: far cheaper than
+	 * looking every post up in the other lists when, as with common
+	 * words, the lists are long.
+	 */
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t k = 0; k < t[i]->n; k++)
+			tally[t[i]->v[k].post] += add[t[i]->v[k].fields & 7];
+	/* Newest first, so equals are kept in the order they rank. */
+	for (uint32_t k = 0; k < t[n - 1]->n; k++) {
+		uint32_t post = t[n - 1]->v[k].post;
+		uint16_t c = tally[post];
 		struct search_hit h = {0};
-		size_t i;
 
-		h.first = UINT32_MAX;
-		h.order = p->post;
-		count(&h, p);
-		for (i = 1; i < n; i++) {
-			at[i] = seek(t[i], at[i], p->post);
-			if (at[i] == t[i]->n)
-				goto done; /* no later post has this term */
-			if (t[i]->v[at[i]].post != p->post)
-				break;
-			count(&h, &t[i]->v[at[i]]);
-		}
-		if (i < n)
+		if (TALLY(c, 0) != n)
 			continue;
+		h.title = TALLY(c, 4);
+		h.tags = TALLY(c, 8);
+		h.body = TALLY(c, 12);
+		h.order = post;
 		r->total++;
 		keep(r, &h);
 	}
-done:
-	for (size_t i = 0; i < r->nhits; i++)
-		r->hits[i].post = ix->posts[r->hits[i].order];
+	free(tally);
+	/* Where the snippets start: only for the hits that are shown. */
+	for (size_t i = 0; i < r->nhits; i++) {
+		struct search_hit *h = &r->hits[i];
+
+		h->post = ix->posts[h->order];
+		h->first = UINT32_MAX;
+		for (size_t k = 0; k < n && h->body > 0; k++) {
+			uint32_t at = find_post(t[k], h->order);
+
+			if (at < t[k]->n && (t[k]->v[at].fields & F_BODY) &&
+			    t[k]->v[at].first < h->first)
+				h->first = t[k]->v[at].first;
+		}
+	}
+}
+
+/*
+ * The end of the grapheme cluster at p and its columns. Plain ASCII
+ * before ASCII is one column and one cluster, which spares libunistring
+ * most of the work of a snippet.
+ */
+static const char *
+next_cluster(const char *p, const char *end, size_t *cols)
+{
+	const uint8_t *n;
+
+	if ((unsigned char)p[0] < 0x80 &&
+	    (p + 1 == end || (unsigned char)p[1] < 0x80)) {
+		*cols = 1;
+		return p + 1;
+	}
+	n = u8_grapheme_next((const uint8_t *)p, (const uint8_t *)end);
+	if (n == NULL || (const char *)n <= p)
+		n = (const uint8_t *)p + 1;
+	*cols = wrap_width(p, (size_t)((const char *)n - p));
+	return (const char *)n;
 }
 
 void
 search_snippet(const struct search_index *ix, const struct search_hit *h,
     size_t cols, struct buf *out)
 {
-	const char *text;
-	size_t len, start = 0, end, lead = 0, room;
-	struct buf line;
+	const char *text, *p, *end, *keep;
+	size_t len, start = 0, used = 0, w;
 
 	if (ix == NULL || h->order >= ix->nposts || cols < 2)
 		return;
@@ -666,20 +733,18 @@ search_snippet(const struct search_index *ix, const struct search_hit *h,
 	if (len == 0)
 		return;
 	if (h->first != UINT32_MAX && h->first < len) {
-		size_t f = h->first, ls = f, back = 0;
+		size_t f = h->first, back = 0;
 
-		while (ls > 0 && text[ls - 1] != '\n')
-			ls--;
 		/* A third of the line before the match, from a word's start. */
 		start = f;
-		while (start > ls && back < cols / 3) {
+		while (start > 0 && back < cols / 3) {
 			start--;
-			while (start > ls && ((unsigned char)text[start] & 0xC0) ==
-			    0x80)
+			while (start > 0 &&
+			    ((unsigned char)text[start] & 0xC0) == 0x80)
 				start--;
 			back++;
 		}
-		if (start > ls) {
+		if (start > 0) {
 			const char *sp = memchr(text + start, ' ', f - start);
 
 			start = sp ? (size_t)(sp - text) + 1 : f;
@@ -687,27 +752,29 @@ search_snippet(const struct search_index *ix, const struct search_hit *h,
 	}
 	if (start > 0) {
 		buf_puts(out, "…");
-		lead = 1;
+		used = 1;
 	}
-	/*
-	 * Enough bytes for the line and then some: a character takes at most
-	 * 4 bytes, and whatever is over makes wrap_clean_line cut with "…".
-	 */
-	room = 4 * cols + 16;
-	end = len - start > room ? start + room : len;
-	while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80)
-		end--;
-	buf_init(&line);
-	wrap_clean_line(&line, text + start, end - start, cols - lead);
-	if (line.failed) {
-		out->failed = 1;
-		return;
+	/* Whole clusters while one column is left for a closing "…". */
+	p = keep = text + start;
+	end = text + len;
+	while (p < end) {
+		const char *next = next_cluster(p, end, &w);
+
+		if (used + w > cols - 1) {
+			/* The last cluster fits without a "…" after it. */
+			if (next == end && used + w <= cols)
+				keep = end;
+			break;
+		}
+		used += w;
+		keep = p = next;
 	}
-	buf_add(out, line.data, line.len);
-	/* Cut by our bound rather than by the width: still say so. */
-	if (end < len && (line.len < 3 ||
-	    memcmp(line.data + line.len - 3, "…", 3) != 0) &&
-	    wrap_width(line.data, line.len) + lead < cols)
+	if (p == end)
+		keep = end;
+	if (keep < end)
+		while (keep > text + start && keep[-1] == ' ')
+			keep--;
+	buf_add(out, text + start, (size_t)(keep - (text + start)));
+	if (keep < end)
 		buf_puts(out, "…");
-	buf_free(&line);
 }

@@ -86,6 +86,7 @@ struct search_result {
 	struct search_hit hits[SEARCH_MAX_HITS]; /* best first */
 	size_t nhits;
 	size_t total;    /* posts that hold every term */
+	int failed;      /* out of memory: nothing was searched */
 };
 
 /*

@@ -4,6 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unictype.h>
+#include <unigbrk.h>
+#include <unistr.h>
+
+#include "search.h"
+#include "tags.h"
 #include "ytree.h"
 
 #define HOME_POSTS_DEFAULT 20
@@ -15,6 +21,7 @@ site_info_free(struct site_info *info)
 	free(info->subtitle);
 	free(info->author);
 	free(info->lang);
+	free(info->favicon);
 	for (size_t i = 0; i < info->nlinks; i++) {
 		free(info->links[i].label);
 		free(info->links[i].url);
@@ -75,6 +82,35 @@ info_links(const struct ynode *seq, struct site_info *info,
 	return 0;
 }
 
+/*
+ * One emoji, as Lagrange shows it beside the capsule's name: one grapheme
+ * cluster (a flag or a family of ZWJ-joined emoji is one), nothing blank
+ * or invisible.
+ */
+static int
+favicon_ok(const char *s)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t n = strlen(s);
+	char brk[64];
+	ucs4_t uc;
+
+	if (n == 0 || n > sizeof(brk))
+		return 0;
+	/* The whole-string form: it pairs regional indicators into flags. */
+	u8_grapheme_breaks(p, n, brk);
+	for (size_t i = 1; i < n; i++)
+		if (brk[i])
+			return 0;
+	for (size_t i = 0; i < n;) {
+		i += (size_t)u8_mbtouc(&uc, p + i, n - i);
+		if (uc < 0x20 || (uc >= 0x7f && uc < 0xa0) ||
+		    uc_is_property_white_space(uc))
+			return 0;
+	}
+	return 1;
+}
+
 int
 site_info_parse(const char *buf, size_t len, struct site_info *info,
     struct yerror *err)
@@ -95,8 +131,14 @@ site_info_parse(const char *buf, size_t len, struct site_info *info,
 	if (info_string(root, "title", &info->title, err) == -1 ||
 	    info_string(root, "subtitle", &info->subtitle, err) == -1 ||
 	    info_string(root, "author", &info->author, err) == -1 ||
-	    info_string(root, "lang", &info->lang, err) == -1)
+	    info_string(root, "lang", &info->lang, err) == -1 ||
+	    info_string(root, "favicon", &info->favicon, err) == -1)
 		goto done;
+	if (info->favicon != NULL && !favicon_ok(info->favicon)) {
+		info_err(err, ytree_get(root, "favicon"),
+		    "favicon must be one emoji");
+		goto done;
+	}
 	if (info->title == NULL || info->title[0] == '\0') {
 		info_err(err, root, "site.yaml: missing title");
 		goto done;
@@ -309,7 +351,12 @@ site_finish(struct site *s, void (*dup)(void *ctx, const char *file),
 	drop_dup_pages(s, dup, ctx);
 	if (s->nposts > 0) /* qsort(NULL, 0) is undefined */
 		qsort(s->posts, s->nposts, sizeof(*s->posts), cmp_post_date);
-	return group(s);
+	if (group(s) == -1 || tags_build(s) == -1)
+		return -1;
+	/* Built with the snapshot: a query never reads or renders a post. */
+	if ((s->search = search_build(s->posts, s->nposts)) == NULL)
+		return -1;
+	return 0;
 }
 
 void
@@ -321,6 +368,7 @@ post_free(struct post *p)
 	free(p->file);
 	free(p->slug);
 	free(p->body);
+	free(p->tag_ids);
 	free(p);
 }
 
@@ -340,6 +388,8 @@ void
 site_free(struct site *s)
 {
 	site_info_free(&s->info);
+	search_free(s->search);
+	tags_free(s);
 	for (size_t i = 0; i < s->nposts; i++)
 		post_free(s->posts[i]);
 	free(s->posts);

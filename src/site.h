@@ -21,6 +21,7 @@ struct site_info {
 	char *subtitle;  /* NULL when absent */
 	char *author;    /* NULL when absent */
 	char *lang;      /* never NULL after site_info_parse ("en") */
+	char *favicon;   /* one emoji for /favicon.txt; NULL when absent */
 	struct site_link *links;
 	size_t nlinks;
 	size_t home_posts; /* newest posts on the home page (default 20) */
@@ -37,6 +38,8 @@ struct post {
 			     key (offsets ignored, so a post stays in the
 			     year and month its date names) */
 	size_t order;     /* position in site.posts, 0 = newest */
+	size_t *tag_ids;  /* after site_finish: meta.tags[i] is
+			     site.tags[tag_ids[i]] */
 };
 
 struct page {
@@ -61,6 +64,18 @@ struct site_year {
 	size_t nposts;
 };
 
+/* One tag and its posts (see tags.h for names and slugs). */
+struct site_tag {
+	char *name;       /* as first written, in the oldest post */
+	char *key;        /* case-folded: what makes spellings one tag */
+	char *slug;       /* the path segment, ASCII (%XX for other scripts) */
+	char *slug_utf8;  /* the same decoded: a Gemini request's path */
+	struct post **posts; /* newest first, each once */
+	size_t nposts;
+};
+
+struct search_index;
+
 struct site {
 	struct site_info info;
 	struct post **posts;  /* newest first after site_finish */
@@ -69,6 +84,9 @@ struct site {
 	size_t nyears;
 	struct page **pages;  /* by name */
 	size_t npages;
+	struct site_tag *tags; /* for reading: by name, loosely folded */
+	size_t ntags;
+	struct search_index *search; /* built by site_finish */
 	size_t cap_posts, cap_pages;
 };
 
@@ -76,7 +94,8 @@ struct yerror;
 
 /*
  * Reads site.yaml text. Required: title. Optional: subtitle, author, lang,
- * links (a list of {label, url}), home_posts. Returns 0, or -1 with err.
+ * links (a list of {label, url}), home_posts, favicon (one emoji: one
+ * grapheme cluster, no space or control). Returns 0, or -1 with err.
  */
 int site_info_parse(const char *buf, size_t len, struct site_info *info,
     struct yerror *err);
@@ -86,7 +105,8 @@ void site_init(struct site *s);
 int site_add_post(struct site *s, struct post *p);
 int site_add_page(struct site *s, struct page *p);
 /*
- * Sorts posts newest first (ties by slug) and builds years and months.
+ * Sorts posts newest first (ties by slug), builds years and months, the
+ * tags (tags.h) and the search index (search.h).
  * A post that would be served at the same path as one added before it
  * (same year, month and slug), or a page with the name of an earlier one,
  * is taken out, named to dup(ctx, file) and freed. Returns 0, or -1

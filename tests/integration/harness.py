@@ -108,7 +108,9 @@ class Server:
             # dead server is reported as such rather than as refused
             # connections. A build that never prints "serving" just costs
             # the wait for it.
-            while not any(" serving " in l for l in self.lines):
+            # "serving ROOT: N posts", not "warning: serving as root"
+            ready = re.compile(r" serving .*: \d+ posts")
+            while not any(ready.search(l) for l in self.lines):
                 if self.eof or self.proc.poll() is not None:
                     raise ServerError("capsuled exited after listening "
                                       "(status %r); stderr:\n%s" %

@@ -150,6 +150,16 @@ static const struct {
 	    "links must be a list of {label, url}"},
 	{"title: T\nlinks:\n  - {label: a}\n", 0, 3, 5,
 	    "a link needs a url and a label"},
+	/* One emoji: a flag and a ZWJ family are one each. */
+	{"title: T\nfavicon: \"\xf0\x9f\x9a\x80\"\n", 1, 0, 0, NULL},
+	{"title: T\nfavicon: \"\xf0\x9f\x87\xb0\xf0\x9f\x87\xb5\"\n", 1, 0, 0,
+	    NULL},
+	{"title: T\nfavicon: \"\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa9"
+	    "\xe2\x80\x8d\xf0\x9f\x91\xa7\"\n", 1, 0, 0, NULL},
+	{"title: T\nfavicon: \"\xf0\x9f\x9a\x80\xf0\x9f\x9a\x80\"\n", 0, 2, 10,
+	    "favicon must be one emoji"},
+	{"title: T\nfavicon: \" \"\n", 0, 2, 10, "favicon must be one emoji"},
+	{"title: T\nfavicon: [x]\n", 0, 2, 10, "expected a string"},
 };
 
 static void
@@ -171,6 +181,7 @@ test_site_info(void **state)
 			free(info.subtitle);
 			free(info.author);
 			free(info.lang);
+			free(info.favicon);
 			for (size_t k = 0; k < info.nlinks; k++) {
 				free(info.links[k].label);
 				free(info.links[k].url);
