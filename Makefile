@@ -137,6 +137,11 @@ check:
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer
 
+# Side by side with molly-brown, gophernicus and two floors, in a network
+# namespace (root). Not a test: see docs/PERFORMANCE.md.
+bench: capsuled
+	@sh bench/run.sh
+
 robustness: capsuled
 	@sh tests/robustness/run.sh ./capsuled
 
@@ -149,7 +154,7 @@ check-asan:
 clean:
 	rm -rf $(B) capsuled
 
-.PHONY: all deps run unit check check-asan robustness clean fuzz fuzz-check install \
+.PHONY: all deps run unit check check-asan robustness bench clean fuzz fuzz-check install \
 	uninstall
 
 -include $(OBJS:.o=.d)
