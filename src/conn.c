@@ -1,7 +1,10 @@
 /* conn: the bookkeeping both protocols share. */
 #include "conn.h"
 
+#include <event2/buffer.h>
+
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "limits.h"
@@ -87,6 +90,16 @@ conn_linger(struct conn *c)
 	bufferevent_disable(c->bev, EV_WRITE);
 	bufferevent_enable(c->bev, EV_READ);
 	conn_arm(c, CONN_LINGER_MS);
+}
+
+size_t
+conn_unread(struct conn *c)
+{
+	int n = 0;
+
+	if (ioctl(c->fd, FIONREAD, &n) == -1)
+		n = 1; /* unknown: assume there is */
+	return (size_t)n + evbuffer_get_length(bufferevent_get_input(c->bev));
 }
 
 void

@@ -77,6 +77,10 @@ void conn_linger(struct conn *c);
  */
 void conn_end(struct conn *c, const char *note);
 
+/* Bytes the client sent that nobody has read yet (buffered or in the
+ * kernel). */
+size_t conn_unread(struct conn *c);
+
 /* Ends every open connection (a stop whose grace time ran out). */
 void conn_close_all(struct server *srv, const char *note);
 
