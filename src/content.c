@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "frontmatter.h"
+#include "markdown.h"
 #include "utf8.h"
 #include "ytree.h"
 
@@ -72,12 +73,29 @@ fail:
 	return NULL;
 }
 
-static int
-has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
+/* The files served: gemtext, and CommonMark made gemtext at load. */
+static const char *const suffixes[] = {".gmi", ".md", ".markdown"};
 
-	return n > k && strcmp(s + n - k, suffix) == 0;
+/* The length of name's suffix if it is one of ours, else 0. */
+static size_t
+suffix_len(const char *name)
+{
+	size_t n = strlen(name), k;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		k = strlen(suffixes[i]);
+		if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
+			return k;
+	}
+	return 0;
+}
+
+static int
+is_markdown(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && strcmp(name + n - 4, ".gmi") != 0;
 }
 
 /* A slug becomes a path segment in both protocols: keep it plain. */
@@ -96,13 +114,16 @@ slug_ok(const char *s)
 
 /*
  * Parses front matter and checks the body; on success hands back the meta
- * and a copy of the body. The whole file must be UTF-8.
+ * and the body as gemtext: a copy, or for markdown its conversion. The
+ * whole file must be UTF-8.
  */
 static int
 parse_file(const char *path, const char *data, size_t len, int flags,
-    struct post_meta *meta, char **body, size_t *body_len, struct diags *d)
+    int markdown, struct post_meta *meta, char **body, size_t *body_len,
+    struct diags *d)
 {
 	struct fm_error err;
+	struct buf b;
 	size_t off, bad;
 	unsigned line, col, body_line;
 
@@ -116,22 +137,25 @@ parse_file(const char *path, const char *data, size_t len, int flags,
 		diags_add(d, path, err.line, err.col, "%s", err.msg);
 		return -1;
 	}
-	*body_len = len - off;
-	if ((*body = malloc(*body_len + 1)) == NULL) {
+	buf_init(&b);
+	if (markdown) {
+		if (markdown_to_gemtext(data + off, len - off, &b) == -1)
+			b.failed = 1;
+	} else
+		buf_add(&b, data + off, len - off);
+	if ((*body = buf_steal(&b, body_len)) == NULL) {
 		post_meta_free(meta);
 		diags_add(d, path, 0, 0, "out of memory");
 		return -1;
 	}
-	memcpy(*body, data + off, *body_len);
-	(*body)[*body_len] = '\0';
 	return 0;
 }
 
-/* Name without ".gmi", checked as a path segment. */
+/* Name without its suffix, checked as a path segment. */
 static char *
 name_of(const char *file, const char *path, struct diags *d)
 {
-	char *name = strndup(file, strlen(file) - 4);
+	char *name = strndup(file, strlen(file) - suffix_len(file));
 
 	if (name != NULL && !slug_ok(name)) {
 		diags_add(d, path, 0, 0,
@@ -142,25 +166,75 @@ name_of(const char *file, const char *path, struct diags *d)
 	return name;
 }
 
+/*
+ * Jekyll names a post "2013-08-08-slug.md": the date, when the front
+ * matter has none, and the slug. Returns 1 and fills *date if file is
+ * named so.
+ */
+static int
+jekyll_name(const char *file, struct date *date)
+{
+	const char *why;
+
+	return strlen(file) > 11 + suffix_len(file) && file[10] == '-' &&
+	    date_parse(file, 10, date, &why) == 0;
+}
+
+/*
+ * The slug of a markdown post without one in its front matter: Jekyll's
+ * name without the date, or for Hugo's "SLUG/index.md" the directory's.
+ */
+static char *
+markdown_slug(const char *file, const char *path, struct diags *d)
+{
+	struct date date;
+	const char *end, *start;
+	char *s;
+
+	if (strncmp(file, "index.", 6) == 0) {
+		end = strrchr(path, '/');
+		for (start = end; start > path && start[-1] != '/'; start--)
+			;
+		if (end != NULL && end > start &&
+		    (s = strndup(start, (size_t)(end - start))) != NULL) {
+			if (slug_ok(s))
+				return s;
+			free(s);
+		}
+	}
+	return name_of(jekyll_name(file, &date) ? file + 11 : file, path, d);
+}
+
 static void
 load_post(struct loader *l, int dirfd, const char *file, const char *path)
 {
 	struct post *p;
 	char *data;
 	size_t len;
+	int md = is_markdown(file);
 
+	if (md && strncmp(file, "_index.", 7) == 0)
+		return; /* Hugo's page of a section, not a post */
 	if ((data = read_at(dirfd, file, path, &len, l->d)) == NULL)
 		return;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		goto fail;
-	if (parse_file(path, data, len, FM_NEED_DATE, &p->meta, &p->body,
-		&p->body_len, l->d) == -1) {
+	if (parse_file(path, data, len, md ? 0 : FM_NEED_DATE, md, &p->meta,
+		&p->body, &p->body_len, l->d) == -1) {
 		free(p);
 		p = NULL;
 		goto fail;
 	}
 	if (p->meta.draft)
 		goto fail;
+	if (!p->meta.has_date) {
+		/* Only markdown gets here: a Jekyll name may give the date. */
+		if (!jekyll_name(file, &p->meta.date)) {
+			diags_add(l->d, path, 1, 1, "missing date");
+			goto fail;
+		}
+		p->meta.has_date = 1;
+	}
 	if ((p->file = strdup(path)) == NULL)
 		goto fail;
 	if (p->meta.slug) {
@@ -170,7 +244,8 @@ load_post(struct loader *l, int dirfd, const char *file, const char *path)
 			goto fail;
 		}
 		p->slug = strdup(p->meta.slug);
-	} else if ((p->slug = name_of(file, path, l->d)) == NULL)
+	} else if ((p->slug = md ? markdown_slug(file, path, l->d)
+				 : name_of(file, path, l->d)) == NULL)
 		goto fail;
 	if (p->slug == NULL)
 		goto fail;
@@ -203,8 +278,8 @@ load_page(struct loader *l, int dirfd, const char *file, const char *path)
 		return;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		goto fail;
-	if (parse_file(path, data, len, 0, &p->meta, &p->body, &p->body_len,
-		l->d) == -1) {
+	if (parse_file(path, data, len, 0, is_markdown(file), &p->meta,
+		&p->body, &p->body_len, l->d) == -1) {
 		free(p);
 		p = NULL;
 		goto fail;
@@ -295,7 +370,7 @@ walk(struct loader *l, int dirfd, const char *dirpath, int depth,
 			}
 			walk(l, sub, path, depth + 1, recurse, load);
 			close(sub);
-		} else if (S_ISREG(st.st_mode) && has_suffix(names[i], ".gmi"))
+		} else if (S_ISREG(st.st_mode) && suffix_len(names[i]) > 0)
 			load(l, dirfd, names[i], path);
 	}
 	for (size_t i = 0; i < n; i++)

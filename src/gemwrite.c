@@ -465,12 +465,12 @@ gemwrite_rule(struct gemwrite *w)
 	boundary(w, 1);
 }
 
-/* Is line [s, s+n) empty or only spaces and tabs? */
+/* Is line [s, s+n) empty or only spaces, tabs and ASCII controls? */
 static int
 blank_line(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t')
+		if ((unsigned char)s[i] > 0x20 && s[i] != 0x7F)
 			return 0;
 	return 1;
 }
@@ -527,13 +527,12 @@ gemwrite_pre(struct gemwrite *w, const char *alt, const char *text,
 	write_line(w, l.data, l.len);
 	for (off = first; off < last; off = next) {
 		const unsigned char *p = (const unsigned char *)text + off;
-		size_t i, k;
+		size_t i, k, skip;
 		int32_t c;
 
 		next = pre_line(text, len, off, &n);
 		l.len = 0;
-		if (n >= 3 && strncmp(text + off, "```", 3) == 0)
-			buf_putc(&l, ' ');
+		buf_putc(&l, ' '); /* dropped below unless the line needs it */
 		for (i = 0; i < n; i += k) {
 			k = next_cp(p + i, n - i, &c);
 			if (c < 0)
@@ -541,10 +540,12 @@ gemwrite_pre(struct gemwrite *w, const char *alt, const char *text,
 			else if (c == '\t' || !is_control(c))
 				buf_add(&l, p + i, k);
 		}
+		/* A line that would close the block is shifted by a space. */
+		skip = !(l.len >= 4 && strncmp(l.data + 1, "```", 3) == 0);
 		if (l.failed)
 			w->failed = 1;
 		else
-			write_line(w, l.data, l.len);
+			write_line(w, l.data + skip, l.len - skip);
 	}
 	write_line(w, "```", 3);
 	buf_free(&l);

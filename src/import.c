@@ -778,6 +778,10 @@ import_blogger(struct run *r)
 	xmlNode *root;
 	size_t entries = 0;
 
+	if (access(r->file, R_OK) == -1) {
+		fprintf(stderr, "%s: %s\n", r->file, strerror(errno));
+		return 1;
+	}
 	if ((ctxt = xmlNewParserCtxt()) == NULL) {
 		fprintf(stderr, "capsuled: out of memory\n");
 		return 1;
@@ -826,14 +830,15 @@ import_blogger(struct run *r)
 		free(kind);
 	}
 	xmlFreeDoc(doc);
-	printf("%zu posts (%zu drafts) from %s into %s: %zu written, "
-	    "%zu unchanged, %zu kept\n", r->posts, r->drafts, r->file, r->dir,
-	    r->written, r->unchanged, r->kept);
-	printf("skipped %zu comments, %zu pages, %zu settings, %zu template, "
-	    "%zu trashed, %zu other of %zu entries\n", r->comments, r->pages,
-	    r->settings, r->templates, r->trashed, r->other, entries);
+	printf("%s: %zu posts (drafts: %zu); written %zu, unchanged %zu, "
+	    "kept %zu\n", r->dir, r->posts, r->drafts, r->written,
+	    r->unchanged, r->kept);
+	printf("%s: %zu entries; skipped: comments %zu, pages %zu, settings "
+	    "%zu, template %zu, trashed %zu, other %zu\n", r->file, entries,
+	    r->comments, r->pages, r->settings, r->templates, r->trashed,
+	    r->other);
 	if (r->failed > 0)
-		fprintf(stderr, "capsuled: %zu posts failed\n", r->failed);
+		fprintf(stderr, "%s: %zu posts failed\n", r->file, r->failed);
 	return r->failed > 0 ? 1 : 0;
 }
 

@@ -12,6 +12,8 @@
 
 #include "config.h"
 #include "content.h"
+#include "html2gemtext.h"
+#include "import.h"
 #include "log.h"
 #include "sandbox.h"
 #include "server.h"
@@ -21,6 +23,7 @@
 
 static const char usage[] =
     "usage: capsuled [options] [CONTENT_DIR]\n"
+    "       capsuled import blogger EXPORT.xml DIR  (see import --help)\n"
     "\n"
     "Serves a blog kept as YAML-fronted gemtext files as a Gemini capsule\n"
     "and a Gopher hole. Every option below but the first seven sets the\n"
@@ -385,6 +388,10 @@ main(int argc, char **argv)
 	struct diags d;
 	int rc = 1;
 
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc - 1, argv + 1);
+	/* libxml2 (for raw HTML in .md posts) is set up before any sandbox. */
+	html2gemtext_init();
 	saved_argc = argc;
 	saved_argv = argv;
 	config_defaults(&cfg);

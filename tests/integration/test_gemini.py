@@ -43,6 +43,8 @@ POSTS = [
      "\u00dcberraschung \u2014 \u6771\u4eac\u306e\u591c", "en"),
     ("/2023/12/every-line.gmi", "2023-12-10",
      "Every line type: \u6771\u4eac and a\ttab\r\nin the title", "en"),
+    ("/2022/06/markdown-notes.gmi", "2022-06-15", "Notes kept in Markdown",
+     "en"),
     ("/2022/06/old.gmi", "2022-06-01", "An old post", "en"),
 ]
 
@@ -109,7 +111,7 @@ def t_home():
     check(lines[0] == "# Fixture Blog", "first line %r" % lines[0])
     expect_entries(r, entry_list(POSTS), "home")
     for want in ("=> /2024/ 2024 (3 posts)", "=> /2023/ 2023 (2 posts)",
-                 "=> /2022/ 2022 (1 post)"):
+                 "=> /2022/ 2022 (2 posts)"):
         check(want in lines, "home lacks %r" % want)
     check("Not ready" not in r.text(), "home lists the draft")
     check("A second hello" not in r.text(), "home lists a broken post")
@@ -152,7 +154,7 @@ def t_month_page():
     expect_entries(r, entry_list(POSTS[:2]), "/2024/03/")
     r = get_path("/2022/06/")
     expect_header(r, 20, GEMTEXT)
-    expect_entries(r, entry_list(POSTS[-1:]), "/2022/06/")
+    expect_entries(r, entry_list(POSTS[-2:]), "/2022/06/")
 
 
 def t_redirects():

@@ -45,9 +45,10 @@ POSTS = [
      "\u00dcberraschung \u2014 \u6771\u4eac\u306e\u591c"),
     ("/2023/12/every-line.txt", "2023-12-10",
      "Every line type: \u6771\u4eac and a tab in the title"),
+    ("/2022/06/markdown-notes.txt", "2022-06-15", "Notes kept in Markdown"),
     ("/2022/06/old.txt", "2022-06-01", "An old post"),
 ]
-YEARS = [("2024", 3), ("2023", 2), ("2022", 1)]
+YEARS = [("2024", 3), ("2023", 2), ("2022", 2)]
 HOSTILE = "Every line type: \u6771\u4eac and a tab in the title"
 # The one line of every-line.gmi's preformatted block wider than 67.
 PRE_WIDE = (" |o_o |   a preformatted line longer than sixty-seven columns "
