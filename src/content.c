@@ -205,25 +205,37 @@ markdown_slug(const char *file, const char *path, struct diags *d)
 	return name_of(jekyll_name(file, &date) ? file + 11 : file, path, d);
 }
 
+/* Reads one post or page file and parses its front matter and body. */
+static int
+read_entry(struct loader *l, int dirfd, const char *file, const char *path,
+    int flags, struct post_meta *meta, char **body, size_t *body_len)
+{
+	char *data;
+	size_t len;
+	int rc;
+
+	if ((data = read_at(dirfd, file, path, &len, l->d)) == NULL)
+		return -1;
+	rc = parse_file(path, data, len, flags, is_markdown(file), meta, body,
+	    body_len, l->d);
+	free(data);
+	return rc;
+}
+
 static void
 load_post(struct loader *l, int dirfd, const char *file, const char *path)
 {
 	struct post *p;
-	char *data;
-	size_t len;
 	int md = is_markdown(file);
 
 	if (md && strncmp(file, "_index.", 7) == 0)
 		return; /* Hugo's page of a section, not a post */
-	if ((data = read_at(dirfd, file, path, &len, l->d)) == NULL)
-		return;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
-		goto fail;
-	if (parse_file(path, data, len, md ? 0 : FM_NEED_DATE, md, &p->meta,
-		&p->body, &p->body_len, l->d) == -1) {
+		return;
+	if (read_entry(l, dirfd, file, path, md ? 0 : FM_NEED_DATE, &p->meta,
+		&p->body, &p->body_len) == -1) {
 		free(p);
-		p = NULL;
-		goto fail;
+		return;
 	}
 	if (p->meta.draft)
 		goto fail;
@@ -260,29 +272,22 @@ load_post(struct loader *l, int dirfd, const char *file, const char *path)
 		diags_add(l->d, path, 0, 0, "out of memory");
 		goto fail;
 	}
-	free(data);
 	return;
 fail:
 	post_free(p);
-	free(data);
 }
 
 static void
 load_page(struct loader *l, int dirfd, const char *file, const char *path)
 {
 	struct page *p;
-	char *data;
-	size_t len;
 
-	if ((data = read_at(dirfd, file, path, &len, l->d)) == NULL)
-		return;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
-		goto fail;
-	if (parse_file(path, data, len, 0, is_markdown(file), &p->meta,
-		&p->body, &p->body_len, l->d) == -1) {
+		return;
+	if (read_entry(l, dirfd, file, path, 0, &p->meta, &p->body,
+		&p->body_len) == -1) {
 		free(p);
-		p = NULL;
-		goto fail;
+		return;
 	}
 	if (p->meta.draft)
 		goto fail;
@@ -293,11 +298,9 @@ load_page(struct loader *l, int dirfd, const char *file, const char *path)
 		diags_add(l->d, path, 0, 0, "out of memory");
 		goto fail;
 	}
-	free(data);
 	return;
 fail:
 	page_free(p);
-	free(data);
 }
 
 typedef void (*load_fn)(struct loader *, int, const char *, const char *);

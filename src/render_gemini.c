@@ -153,6 +153,21 @@ put_month_posts(struct buf *b, const struct site_month *m)
 		put_post_link(b, m->posts[i]);
 }
 
+/*
+ * An index page at path (ending in '/'), and a 31 to it from the same
+ * path without its slash.
+ */
+static int
+add_dir(struct routes *t, const char *path, struct buf *b, size_t body_off)
+{
+	char bare[256];
+
+	snprintf(bare, sizeof(bare), "%.*s", (int)strlen(path) - 1, path);
+	if (add(t, path, b, 20, body_off) == -1)
+		return -1;
+	return add_redirect(t, bare, path);
+}
+
 static void
 put_footer(struct buf *b, const struct site *s)
 {
@@ -165,7 +180,7 @@ static int
 render_year(const struct site *s, const struct site_year *y,
     struct routes *t)
 {
-	char path[32], to[32];
+	char path[32];
 	struct buf b;
 	size_t body_off;
 
@@ -190,17 +205,14 @@ render_year(const struct site *s, const struct site_year *y,
 	buf_putc(&b, '\n');
 	put_footer(&b, s);
 	snprintf(path, sizeof(path), "/%04d/", y->year);
-	snprintf(to, sizeof(to), "/%04d", y->year);
-	if (add(t, path, &b, 20, body_off) == -1)
-		return -1;
-	return add_redirect(t, to, path);
+	return add_dir(t, path, &b, body_off);
 }
 
 static int
 render_month(const struct site *s, const struct site_month *m,
     struct routes *t)
 {
-	char path[32], to[32];
+	char path[32];
 	struct buf b;
 	size_t body_off;
 
@@ -212,10 +224,7 @@ render_month(const struct site *s, const struct site_month *m,
 	buf_printf(&b, "\n=> /%04d/ All of %04d\n", m->year, m->year);
 	put_footer(&b, s);
 	snprintf(path, sizeof(path), "/%04d/%02d/", m->year, m->month);
-	snprintf(to, sizeof(to), "/%04d/%02d", m->year, m->month);
-	if (add(t, path, &b, 20, body_off) == -1)
-		return -1;
-	return add_redirect(t, to, path);
+	return add_dir(t, path, &b, body_off);
 }
 
 /* The body as written, without leading blank lines, ending in a newline. */
@@ -345,9 +354,7 @@ render_tags(const struct site *s, struct routes *t)
 		buf_puts(&b, "No post has a tag yet.\n");
 	buf_putc(&b, '\n');
 	put_footer(&b, s);
-	if (add(t, "/tags/", &b, 20, body_off) == -1)
-		return -1;
-	return add_redirect(t, "/tags", "/tags/");
+	return add_dir(t, "/tags/", &b, body_off);
 }
 
 /*
