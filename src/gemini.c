@@ -30,6 +30,7 @@ static const char *phase_names[] = {
 
 struct gconn {
 	struct conn c;      /* first: the shared part */
+	struct event *hello; /* waits for the ClientHello's first byte */
 	SSL *ssl;
 	int local_port;
 	enum phase phase;
@@ -40,6 +41,8 @@ static void
 gconn_free(struct gconn *g, const char *note)
 {
 	/* conn is the first member: the two pointers are one. */
+	if (g->hello)
+		event_free(g->hello);
 	if (g->c.bev == NULL)
 		SSL_free(g->ssl); /* otherwise the bufferevent owns it */
 	conn_end(&g->c, note);
@@ -271,6 +274,36 @@ gconn_event(struct bufferevent *bev, short what, void *arg)
 	gconn_free(g, note);
 }
 
+/*
+ * The first byte of the ClientHello has come: only now are the SSL
+ * object and its bufferevent made. A burst of connections, or scanners
+ * that connect and say nothing, then cost an event each, not a TLS
+ * state each, in the turn of the loop that accepts them.
+ */
+static void
+gconn_hello(evutil_socket_t fd, short what, void *arg)
+{
+	struct gconn *g = arg;
+	struct server *srv = g->c.srv;
+
+	event_free(g->hello);
+	g->hello = NULL;
+	if ((g->ssl = SSL_new(srv->ssl_ctx)) == NULL) {
+		gconn_free(g, "out of memory");
+		return;
+	}
+	g->c.bev = bufferevent_openssl_socket_new(srv->base, fd, g->ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (g->c.bev == NULL) {
+		gconn_free(g, "out of memory");
+		return;
+	}
+	/* Never buffer more than one request line, whatever the client sends. */
+	bufferevent_setwatermark(g->c.bev, EV_READ, 0, LINE_MAX_BYTES + 1);
+	bufferevent_setcb(g->c.bev, gconn_read, gconn_written, gconn_event, g);
+	bufferevent_enable(g->c.bev, EV_READ);
+}
+
 void
 gemini_accept(struct server *srv, int fd, const struct sockaddr *peer,
     int local_port, int counted, int slow_down)
@@ -286,19 +319,13 @@ gemini_accept(struct server *srv, int fd, const struct sockaddr *peer,
 	g->c.counted = counted;
 	g->c.slow_down = slow_down;
 	if (conn_start(&g->c, srv, "gemini", fd, peer, gconn_timeout,
-		gconn_close) == -1 || (g->ssl = SSL_new(srv->ssl_ctx)) == NULL) {
+		gconn_close) == -1 ||
+	    (g->hello = event_new(srv->base, fd, EV_READ, gconn_hello, g)) ==
+	    NULL) {
 		gconn_free(g, "out of memory");
 		return;
 	}
-	g->c.bev = bufferevent_openssl_socket_new(srv->base, fd, g->ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (g->c.bev == NULL) {
-		gconn_free(g, "out of memory");
-		return;
-	}
-	/* Never buffer more than one request line, whatever the client sends. */
-	bufferevent_setwatermark(g->c.bev, EV_READ, 0, LINE_MAX_BYTES + 1);
-	bufferevent_setcb(g->c.bev, gconn_read, gconn_written, gconn_event, g);
-	bufferevent_enable(g->c.bev, EV_READ);
+	event_add(g->hello, NULL);
+	/* The handshake's deadline starts at accept: silence counts. */
 	conn_arm(&g->c, srv->cfg->handshake_ms);
 }
