@@ -33,6 +33,9 @@ curl:cmd:curl
 tmux:cmd:tmux
 sacc:cmd:sacc
 bombadillo:cmd:bombadillo
+gopher:cmd:gopher
+clang:cmd:clang
+libclang-rt-dev:fuzz:clang
 "
 
 needs=$build_needs
@@ -47,6 +50,10 @@ for n in $needs; do
 	case $kind in
 	cmd) command -v "$what" >/dev/null 2>&1 && continue ;;
 	h) [ -f "/usr/include/$what" ] && continue ;;
+	fuzz) # the sanitizer and libFuzzer runtimes clang links against
+		printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)'\
+'{ return 0; }\n' | clang -x c -fsanitize=fuzzer,address - \
+		    -o /dev/null >/dev/null 2>&1 && continue ;;
 	pc) command -v pkg-config >/dev/null 2>&1 &&
 		pkg-config --exists "$what" 2>/dev/null && continue ;;
 	esac
