@@ -557,22 +557,21 @@ distinct_tags(const struct post *p)
 
 /*
  * What the menu of a post's links and tags is called: in the post's item
- * (with counts, after an indent) and at the menu's top (with the title).
+ * (with counts) and at the menu's top (with the title).
  */
 static void
-links_title(char *out, size_t n, const char *indent, size_t links,
-    size_t tags, const char *title)
+links_title(char *out, size_t n, size_t links, size_t tags, const char *title)
 {
 	if (title != NULL)
 		snprintf(out, n, "%s: %s", tags == 0 ? "Links in" : links == 0 ?
 		    "Tags of" : "Links and tags of", title);
 	else if (tags == 0)
-		snprintf(out, n, "%sLinks in this post (%zu)", indent, links);
+		snprintf(out, n, "Links in this post (%zu)", links);
 	else if (links == 0)
-		snprintf(out, n, "%sTags of this post (%zu)", indent, tags);
+		snprintf(out, n, "Tags of this post (%zu)", tags);
 	else
-		snprintf(out, n, "%sLinks (%zu) and tags (%zu) of this post",
-		    indent, links, tags);
+		snprintf(out, n, "Links (%zu) and tags (%zu) of this post", links,
+		    tags);
 }
 
 /*
@@ -593,8 +592,8 @@ post_items(struct buf *b, const struct gopher_opts *o, const struct post *p)
 	if (collect_links(p->body, p->body_len, o, dir, &l) == -1)
 		return -1;
 	if (l.n + distinct_tags(p) > 0) {
-		links_title(display, sizeof(display), "           ", l.n,
-		    distinct_tags(p), NULL);
+		links_title(display, sizeof(display), l.n, distinct_tags(p),
+		    NULL);
 		snprintf(sel, sizeof(sel), "%s%s/links/", dir, p->slug);
 		item(b, o, '1', display, sel);
 	}
@@ -824,7 +823,7 @@ render_post(const struct site *s, const struct post *p,
 
 	if (l.n + distinct_tags(p) > 0) {
 		buf_init(&b);
-		links_title(display, sizeof(display), "", l.n, distinct_tags(p),
+		links_title(display, sizeof(display), l.n, distinct_tags(p),
 		    m->title);
 		info(&b, o, display);
 		info(&b, o, "");
