@@ -9,28 +9,7 @@
 #   fuzz        every fuzzer's saved inputs, then a short run of each
 set -u
 cd "$(dirname "$0")/.."
-passed=0
-failed=0
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-
-part() {
-	name=$1
-	shift
-	echo "==== $name"
-	"$@" >"$out" 2>&1
-	rc=$?
-	cat "$out"
-	line=$(grep -E '^([a-z -]+: )?[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
-	p=$(printf '%s' "$line" | sed -n 's/^\([a-z -]*: \)\{0,1\}\([0-9]*\) passed.*/\2/p')
-	f=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-	if [ -z "$line" ] || { [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; }; then
-		echo "FAIL $name: exit status $rc"
-		f=$((${f:-0} + 1))
-	fi
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-0}))
-}
+. tests/summary.sh
 
 part unit make --no-print-directory unit
 part suites sh tests/run_all.sh
