@@ -13,12 +13,8 @@ anything failed. Standard library only; every socket has a timeout.
 
 import os
 import re
-import signal
 import socket
-import subprocess
 import sys
-import shutil
-import tempfile
 import threading
 import time
 import traceback
@@ -26,6 +22,7 @@ import traceback
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from harness import Server, ServerError, supports_option  # noqa: E402
 from menu import (display_width, parse_menu, self_test,  # noqa: E402
                   validate_menu, validate_text)
 
@@ -60,137 +57,32 @@ DANGLING = {"/2023/12/second-post-does-not-exist.txt"}
 
 # ---------------------------------------------------------------- server
 
-class ServerError(Exception):
-    pass
-
-
-_HELP = {}
-
-
-def supports_option(binary, option):
-    """Whether `binary --help` mentions option (the CLI grows over time)."""
-    if binary not in _HELP:
-        try:
-            p = subprocess.run([binary, "--help"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, timeout=10)
-            _HELP[binary] = p.stdout.decode("utf-8", "replace")
-        except (OSError, subprocess.TimeoutExpired):
-            _HELP[binary] = ""
-    return re.search(r"(^|[\s,])%s\b" % re.escape(option), _HELP[binary],
-                     re.M) is not None
-
-
-class GopherServer:
-    """One capsuled on 127.0.0.1 with --gemini-port 0 --gopher-port 0;
-    stderr is read by a thread into self.lines."""
+class GopherServer(Server):
+    """harness's server (port 0, its own cert dir, limits off unless the
+    extra arguments set them, ready once "serving ... posts" is logged),
+    known here by its Gopher port; counts the connections tests make."""
 
     def __init__(self, binary, content, extra=()):
-        self.binary = binary
+        super().__init__(binary, content, timeout=TIMEOUT,
+                         extra_args=list(extra))
         self.content = content
-        self.extra = list(extra)
-        self.cert_dir = tempfile.mkdtemp(prefix="capsuled-gopher-certs-")
-        self.proc = None
-        self.port = None
-        self.lines = []
-        self.cond = threading.Condition()
-        self.eof = False
-        self.reader = None
         self.conns = 0          # connections the tests made
         self.conns_lock = threading.Lock()
 
     def start(self, deadline=20.0):
-        argv = [self.binary, "--listen", "127.0.0.1", "--gemini-port", "0",
-                "--gopher-port", "0", "--cert-dir", self.cert_dir,
-                "--timeout", str(TIMEOUT)]
-        if supports_option(self.binary, "--max-per-address") and not \
-                set(self.extra) & {"--max-per-address", "--rate"}:
-            # many requests at once from one address: the per-address
-            # limits are tested elsewhere, with settings of their own
-            argv += ["--max-per-address", "0", "--rate", "0"]
-        if os.geteuid() == 0 and supports_option(self.binary, "--allow-root"):
-            argv += ["--allow-root"]  # CI runs as root; it must be asked
-        argv += self.extra + [self.content]
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        super().start(deadline)
         pat = re.compile(r"listening gopher 127\.0\.0\.1 (\d+)\s*$")
-        end = time.monotonic() + deadline
-        with self.cond:
-            while True:
-                for line in self.lines:
-                    m = pat.search(line)
-                    if m:
-                        self.port = int(m.group(1))
-                if self.port is not None and any(
-                        " serving " in l for l in self.lines):
-                    # privileges dropped, sandbox on: ready
-                    return self
-                if self.eof or self.proc.poll() is not None:
-                    raise ServerError("capsuled exited at start "
-                                      "(status %r): %s" % (
-                                          self.proc.poll(),
-                                          " | ".join(self.lines[-10:])))
-                left = end - time.monotonic()
-                if left <= 0 and self.port is not None:
-                    return self  # listening, but no "serving" line
-                if left <= 0:
-                    raise ServerError("no 'listening gopher' line within "
-                                      "%.0f s: %s" % (
-                                          deadline,
-                                          " | ".join(self.lines[-10:])))
-                self.cond.wait(min(left, 0.5))
-
-    def _read(self):
-        for raw in iter(self.proc.stderr.readline, b""):
-            with self.cond:
-                self.lines.append(raw.decode("utf-8", "replace")
-                                  .rstrip("\n"))
-                self.cond.notify_all()
-        with self.cond:
-            self.eof = True
-            self.cond.notify_all()
+        ports = [int(m.group(1)) for m in
+                 map(pat.search, self.snapshot_lines()) if m]
+        if not ports:
+            raise ServerError("no 'listening gopher' line: %s" %
+                              " | ".join(self.snapshot_lines()[-10:]))
+        self.gemini_port, self.port = self.port, ports[0]
+        return self
 
     def wait_for(self, predicate, deadline):
-        end = time.monotonic() + deadline
-        with self.cond:
-            while True:
-                v = predicate(list(self.lines))
-                if v or self.eof:
-                    return v
-                left = end - time.monotonic()
-                if left <= 0:
-                    return v
-                self.cond.wait(min(left, 0.2))
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        """SIGTERM by PID, wait, SIGKILL if needed; the exit status."""
-        rc = None
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                try:
-                    os.kill(self.proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-                try:
-                    rc = self.proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    os.kill(self.proc.pid, signal.SIGKILL)
-                    rc = self.proc.wait(timeout=5)
-            else:
-                rc = self.proc.returncode
-            if self.reader is not None:
-                self.reader.join(timeout=2)
-            try:
-                self.proc.stderr.close()
-            except OSError:
-                pass
-        shutil.rmtree(self.cert_dir, ignore_errors=True)
-        return rc
+        return self.wait_for_lines(lambda lines: predicate(list(lines)),
+                                   deadline)
 
 
 ACCESS_RE = re.compile(
