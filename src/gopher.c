@@ -161,23 +161,17 @@ serve_url(struct pconn *p, const char *url, size_t len)
 }
 
 /*
- * A search's results, the one answer rendered per request. Menus name
- * the public host and port as the load's did, from the same settings.
+ * A search's results, the one answer rendered per request. Its menu
+ * names the public host and port as the load's menus do (one function
+ * says what they are).
  */
 static void
 serve_search(struct pconn *p, const char *words, size_t len)
 {
-	const struct server *srv = p->c.srv;
-	const struct config *cfg = srv->cfg;
-	struct gopher_opts o = {
-		.host = cfg->gopher_host ? cfg->gopher_host : cfg->host,
-		.port = cfg->gopher_public_port ? cfg->gopher_public_port
-						: srv->gopher_port,
-		.width = (size_t)cfg->gopher_width,
-		.gemini_host = cfg->host,
-	};
+	struct gopher_opts o;
 	struct buf b;
 
+	server_gopher_opts(p->c.srv, &o);
 	buf_init(&b);
 	render_gopher_search(&b, &conn_snapshot(&p->c)->site, &o, words, len);
 	if (b.failed) {

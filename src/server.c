@@ -377,20 +377,26 @@ server_listen(struct server *srv, struct diags *d)
 	return 0;
 }
 
+void
+server_gopher_opts(const struct server *srv, struct gopher_opts *go)
+{
+	const struct config *cfg = srv->cfg;
+
+	go->host = cfg->gopher_host ? cfg->gopher_host : cfg->host;
+	go->port = cfg->gopher_public_port ? cfg->gopher_public_port
+					   : srv->gopher_port;
+	go->width = (size_t)cfg->gopher_width;
+	go->gemini_host = cfg->host;
+}
+
 struct snapshot *
 server_load(struct server *srv, struct diags *d)
 {
-	const struct config *cfg = srv->cfg;
-	struct render_opts o = {cfg->host, srv->gemini_port};
-	struct gopher_opts go = {
-		.host = cfg->gopher_host ? cfg->gopher_host : cfg->host,
-		.port = cfg->gopher_public_port ? cfg->gopher_public_port
-						: srv->gopher_port,
-		.width = (size_t)cfg->gopher_width,
-		.gemini_host = cfg->host,
-	};
+	struct render_opts o = {srv->cfg->host, srv->gemini_port};
+	struct gopher_opts go;
 
-	return content_load(cfg->root, &o, &go, d);
+	server_gopher_opts(srv, &go);
+	return content_load(srv->cfg->root, &o, &go, d);
 }
 
 static int

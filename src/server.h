@@ -46,6 +46,10 @@ struct conn;
  */
 int server_listen(struct server *srv, struct diags *d);
 
+/* What Gopher menus name: the public host and port, and the width. */
+struct gopher_opts;
+void server_gopher_opts(const struct server *srv, struct gopher_opts *go);
+
 /* Loads the content tree into a new snapshot (NULL on a fatal problem). */
 struct snapshot *server_load(struct server *srv, struct diags *d);
 
