@@ -1,6 +1,7 @@
 /* limits: per-address token buckets and connection counts. */
 #include "limits.h"
 
+#include "hash.h"
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,18 +55,6 @@ make_key(const struct sockaddr *sa, unsigned char key[17])
 		memcpy(key + 1, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
 }
 
-static size_t
-hash(const unsigned char key[17])
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < 17; i++) {
-		h ^= key[i];
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
 /* A slot is free again once it holds no connection and a full bucket. */
 static int
 idle(const struct limits *l, const struct slot *s, double now)
@@ -84,7 +73,7 @@ idle(const struct limits *l, const struct slot *s, double now)
 static struct slot *
 find(struct limits *l, const unsigned char key[17], double now, int create)
 {
-	size_t h = hash(key);
+	size_t h = (size_t)hash_bytes(key, 17);
 	struct slot *spare = NULL;
 
 	for (size_t i = 0; i < PROBE; i++) {

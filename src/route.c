@@ -1,21 +1,10 @@
 /* route: path -> ready response, an open-addressing hash table. */
 #include "route.h"
 
+#include "hash.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 void
 routes_init(struct routes *t)
@@ -37,7 +26,7 @@ routes_free(struct routes *t)
 static struct route *
 slot_for(struct route *slots, size_t cap, const char *path, size_t len)
 {
-	size_t i = hash(path, len) & (cap - 1);
+	size_t i = hash_bytes(path, len) & (cap - 1);
 
 	while (slots[i].path != NULL &&
 	    (slots[i].path_len != len || memcmp(slots[i].path, path, len) != 0))

@@ -1,6 +1,7 @@
 /* search: an inverted index of the posts' words, and queries against it. */
 #include "search.h"
 
+#include "hash.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,18 +223,6 @@ search_fold(const char *s, size_t len, struct buf *out)
 
 /* ---------------------------------------------------------------- index */
 
-static uint32_t
-hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static int
 term_is(const struct search_index *ix, const struct term *t, const char *s,
     size_t n)
@@ -248,7 +237,7 @@ term_find(const struct search_index *ix, const char *s, size_t n)
 
 	if (ix->nslots == 0)
 		return NULL;
-	for (size_t i = hash(s, n) & mask;; i = (i + 1) & mask) {
+	for (size_t i = hash_bytes(s, n) & mask;; i = (i + 1) & mask) {
 		uint32_t slot = ix->slots[i];
 
 		if (slot == 0)
@@ -268,7 +257,7 @@ rehash(struct search_index *ix)
 		return -1;
 	for (size_t t = 0; t < ix->nterms; t++) {
 		const struct term *tm = &ix->terms[t];
-		size_t i = hash(ix->words.data + tm->off, tm->len) & mask;
+		size_t i = hash_bytes(ix->words.data + tm->off, tm->len) & mask;
 
 		while (slots[i] != 0)
 			i = (i + 1) & mask;
@@ -291,7 +280,7 @@ term_get(struct search_index *ix, const char *s, size_t n)
 	if (2 * (ix->nterms + 1) > ix->nslots && rehash(ix) == -1)
 		return NULL;
 	mask = ix->nslots - 1;
-	for (i = hash(s, n) & mask; ix->slots[i] != 0; i = (i + 1) & mask)
+	for (i = hash_bytes(s, n) & mask; ix->slots[i] != 0; i = (i + 1) & mask)
 		if (term_is(ix, &ix->terms[ix->slots[i] - 1], s, n))
 			return &ix->terms[ix->slots[i] - 1];
 	if (ix->nterms == ix->cap_terms) {
