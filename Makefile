@@ -20,16 +20,17 @@ WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wno-unused-parameter
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libunistring ships no .pc file on Debian: it is named directly.
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lunistring
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lunistring \
+	    -pthread
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 
 # Pure modules: no sockets, no libevent; unit-tested and fuzzed directly.
 PURE = utf8 buf ytree diag date frontmatter url selector proxy gemtext wrap \
        limits gemwrite html2gemtext markdown \
        site tags search route render_gemini render_gopher
 # Modules that touch files, the network, the clock or the process.
-WORLD = log config content snapshot tls conn server gemini gopher sandbox \
-        import
+WORLD = log config content snapshot tls conn worker proxied server gemini \
+        gopher sandbox import
 SRCS = $(PURE) $(WORLD) main
 
 PURE_OBJS = $(PURE:%=$(B)/%.o)

@@ -50,6 +50,7 @@ static const struct key keys[] = {
 	{"log", C_STRING, F(log), 0, 0},
 	{"log_format", C_LOG_FORMAT, F(log_format), 0, 0},
 	{"anonymize", C_BOOL, F(anonymize), 0, 0},
+	{"workers", C_INT, F(workers), 0, 256},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -78,6 +79,38 @@ config_defaults(struct config *c)
 	c->max_per_address = 32;
 	c->rate = 10;
 	c->burst = 30;
+}
+
+int
+config_copy(struct config *to, const struct config *from)
+{
+	/* The numbers as they are; every string and list is made afresh. */
+	*to = *from;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].type == C_STRING)
+			*(char **)field(to, &keys[i]) = NULL;
+		else if (keys[i].type == C_LIST || keys[i].type == C_ADDRS)
+			((struct config_list *)field(to, &keys[i]))->n = 0;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].type == C_STRING) {
+			const char *s = *(char **)field(from, &keys[i]);
+			char **d = field(to, &keys[i]);
+
+			if (s && (*d = strdup(s)) == NULL)
+				goto fail;
+		} else if (keys[i].type == C_LIST || keys[i].type == C_ADDRS) {
+			const struct config_list *s = field(from, &keys[i]);
+			struct config_list *d = field(to, &keys[i]);
+
+			for (; d->n < s->n; d->n++)
+				if ((d->v[d->n] = strdup(s->v[d->n])) == NULL)
+					goto fail;
+		}
+	}
+	return 0;
+fail:
+	config_free(to);
+	return -1;
 }
 
 static const struct key *

@@ -44,10 +44,14 @@ struct config {
 	char *log;           /* "stderr", "syslog" or a file */
 	int log_format;      /* enum log_format */
 	int anonymize;       /* log client addresses with their host part cut */
+	int workers;         /* event loops, one per thread (0: one per CPU) */
 };
 
 void config_defaults(struct config *c);
 void config_free(struct config *c);
+
+/* A deep copy of from into to (fresh). Returns -1 on memory. */
+int config_copy(struct config *to, const struct config *from);
 
 /* Empties a list key ("listen", ...): the command line replaces the file's. */
 void config_clear(struct config *c, const char *key);

@@ -1,8 +1,8 @@
-/* conn: the bookkeeping both protocols share. */
+/* conn: the bookkeeping and socket work both protocols share. */
 #include "conn.h"
 
-#include <event2/buffer.h>
-
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -11,30 +11,42 @@
 #include "log.h"
 #include "server.h"
 #include "snapshot.h"
+#include "worker.h"
 
-int
-conn_start(struct conn *c, struct server *srv, const char *proto, int fd,
-    const struct sockaddr *peer, event_callback_fn on_timeout,
+/* Where the protocol's own socket callback is kept while lingering. */
+static void linger_read(evutil_socket_t fd, short what, void *arg);
+
+static event_callback_fn
+io_callback(struct conn *c)
+{
+	return event_get_callback(&c->ev);
+}
+
+void
+conn_start(struct conn *c, struct worker *w, const char *proto, int fd,
+    const struct sockaddr *peer, int counted, int slow_down,
+    event_callback_fn on_io, event_callback_fn on_timeout,
     void (*close)(struct conn *, const char *))
 {
-	c->srv = srv;
+	c->w = w;
 	c->close = close;
 	c->proto = proto;
 	c->fd = fd;
+	c->counted = counted != 0;
+	c->slow_down = slow_down != 0;
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
-	log_addr(peer, c->client);
-	if (peer->sa_family == AF_INET6)
-		memcpy(&c->peer, peer, sizeof(struct sockaddr_in6));
-	else
-		memcpy(&c->peer, peer, sizeof(struct sockaddr_in));
-	if ((c->timer = evtimer_new(srv->base, on_timeout, c)) == NULL)
-		return -1;
-	srv->nconns++;
-	c->next = srv->conns;
-	if (srv->conns)
-		srv->conns->prev = c;
-	srv->conns = c;
-	return 0;
+	memcpy(&c->peer, peer, peer->sa_family == AF_INET6
+	    ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	c->snap = server_snapshot(w->srv);
+	/* Assigned, not allocated: the events live in c (see worker.c). */
+	event_assign(&c->ev, w->base, fd, 0, on_io, c);
+	evtimer_assign(&c->timer, w->base, on_timeout, c);
+	c->io = CONN_IDLE;
+	w->nconns++;
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
 }
 
 void
@@ -42,98 +54,172 @@ conn_arm(struct conn *c, int ms)
 {
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
-	evtimer_add(c->timer, &tv);
+	evtimer_add(&c->timer, &tv);
 }
 
 void
-conn_request(struct conn *c, const char *p, size_t n)
+conn_wait(struct conn *c, enum conn_io io)
 {
-	if (n > sizeof(c->req))
-		n = sizeof(c->req);
-	memcpy(c->req, p, n);
-	c->req_len = n;
+	event_callback_fn cb = io_callback(c);
+
+	if (c->io == io)
+		return;
+	if (c->io != CONN_IDLE)
+		event_del(&c->ev);
+	c->io = io;
+	if (io == CONN_IDLE)
+		return;
+	event_assign(&c->ev, c->w->base, c->fd,
+	    (io == CONN_READ ? EV_READ : EV_WRITE) | EV_PERSIST, cb, c);
+	event_add(&c->ev, NULL);
 }
 
-struct snapshot *
-conn_snapshot(struct conn *c)
+long
+conn_read(struct conn *c, size_t max)
 {
-	if (c->snap == NULL)
-		c->snap = snapshot_ref(c->srv->snap);
-	return c->snap;
+	ssize_t n;
+
+	if (max > sizeof(c->req))
+		max = sizeof(c->req);
+	if (c->req_len >= max)
+		return -2; /* the caller should have stopped reading */
+	do
+		n = read(c->fd, c->req + c->req_len, max - c->req_len);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		c->req_len += (size_t)n;
+		return (long)n;
+	}
+	if (n == 0)
+		return 0;
+	return errno == EAGAIN ? -1 : -2;
 }
 
-static double
-elapsed_ms(const struct conn *c)
+void
+conn_answer(struct conn *c, const char *data, size_t len, char *owned)
 {
-	struct timespec now;
+	free(c->owned);
+	c->owned = owned;
+	c->out = data;
+	c->out_len = len;
+	c->out_off = 0;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - c->start.tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - c->start.tv_nsec) / 1e6;
+int
+conn_flush(struct conn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = write(c->fd, c->out + c->out_off,
+		    c->out_len - c->out_off);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? 0 : -1;
+		}
+		c->out_off += (size_t)n;
+	}
+	free(c->owned);
+	c->owned = NULL;
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
+	return 1;
+}
+
+static void
+elapsed(const struct conn *c, struct timespec *now)
+{
+	clock_gettime(CLOCK_MONOTONIC, now);
+	now->tv_sec -= c->start.tv_sec;
+	now->tv_nsec -= c->start.tv_nsec;
+	if (now->tv_nsec < 0) {
+		now->tv_sec--;
+		now->tv_nsec += 1000000000L;
+	}
 }
 
 void
 conn_log(struct conn *c, const char *note)
 {
+	struct timespec took;
+
 	if (c->logged)
 		return;
 	c->logged = 1;
-	log_access(c->proto, c->client, c->req, c->req_len, c->status,
-	    c->bytes, elapsed_ms(c), note);
+	elapsed(c, &took);
+	log_access(c->proto, &c->peer.sa, c->req, c->req_len, c->status,
+	    c->bytes, &took, note ? note : c->note);
+}
+
+/* The client's last bytes, thrown away until its FIN (or the deadline). */
+static void
+linger_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	char sink[4096];
+	ssize_t n;
+
+	while ((n = read(fd, sink, sizeof(sink))) > 0)
+		;
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	c->close(c, NULL);
 }
 
 void
-conn_linger(struct conn *c)
+conn_finish(struct conn *c, enum conn_finish how)
 {
+	int unread = 1;
+
 	conn_log(c, NULL);
+	if (how == CONN_CLOSE_IF_DRAINED &&
+	    ioctl(c->fd, FIONREAD, &unread) == -1)
+		unread = 1; /* unknown: assume there is */
+	if (how == CONN_CLOSE || (how == CONN_CLOSE_IF_DRAINED && !unread)) {
+		c->close(c, NULL);
+		return;
+	}
 	shutdown(c->fd, SHUT_WR);
-	bufferevent_disable(c->bev, EV_WRITE);
-	bufferevent_enable(c->bev, EV_READ);
+	if (c->io != CONN_IDLE)
+		event_del(&c->ev);
+	event_assign(&c->ev, c->w->base, c->fd, EV_READ | EV_PERSIST,
+	    linger_read, c);
+	event_add(&c->ev, NULL);
+	c->io = CONN_READ;
 	conn_arm(c, CONN_LINGER_MS);
-}
-
-size_t
-conn_unread(struct conn *c)
-{
-	int n = 0;
-
-	if (ioctl(c->fd, FIONREAD, &n) == -1)
-		n = 1; /* unknown: assume there is */
-	return (size_t)n + evbuffer_get_length(bufferevent_get_input(c->bev));
 }
 
 void
 conn_end(struct conn *c, const char *note)
 {
+	struct worker *w = c->w;
+
 	conn_log(c, note);
-	if (c->timer) {
-		event_free(c->timer);
-		c->timer = NULL;
-		if (c->prev)
-			c->prev->next = c->next;
-		else
-			c->srv->conns = c->next;
-		if (c->next)
-			c->next->prev = c->prev;
-		c->srv->nconns--;
-		if (c->counted)
-			limits_release(c->srv->limits,
-			    (struct sockaddr *)&c->peer);
-		server_conn_ended(c->srv);
-	}
-	if (c->bev)
-		bufferevent_free(c->bev); /* closes the socket (and frees TLS) */
-	else if (c->fd != -1)
-		close(c->fd);
-	c->bev = NULL;
+	if (c->fd == -1)
+		return;
+	if (c->io != CONN_IDLE)
+		event_del(&c->ev);
+	evtimer_del(&c->timer);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	w->nconns--;
+	close(c->fd);
 	c->fd = -1;
+	free(c->owned);
+	c->owned = NULL;
+	server_conn_closed(w->srv, c->counted ? &c->peer.sa : NULL);
 	snapshot_unref(c->snap);
 	c->snap = NULL;
+	worker_conn_ended(w);
 }
 
 void
-conn_close_all(struct server *srv, const char *note)
+conn_close_all(struct worker *w, const char *note)
 {
-	while (srv->conns)
-		srv->conns->close(srv->conns, note);
+	while (w->conns)
+		w->conns->close(w->conns, note);
 }

@@ -1,87 +1,129 @@
 /*
- * conn: what every connection has, whatever its protocol: the client's
- * address, a deadline timer, the snapshot it is served from, and the one
- * access-log line it leaves behind.
+ * conn: what every connection has, whatever its protocol: the socket and
+ * its one event, a deadline timer, the snapshot it is served from, the
+ * answer being written, and the one access-log line it leaves behind.
+ *
+ * No bufferevents: each protocol reads the socket itself into the
+ * request buffer and writes prepared bytes straight from the snapshot,
+ * so a request costs the few system calls it needs (docs/PERFORMANCE.md).
  */
 #ifndef CAPSULED_CONN_H
 #define CAPSULED_CONN_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <time.h>
 
-#include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
 
-struct server;
+struct worker;
 struct snapshot;
 
-#define CONN_REQ_LOG 1100 /* bytes of the request kept for the log */
+#define CONN_REQ_MAX 1100   /* bytes of request kept: the longest line fits */
 #define CONN_LINGER_MS 2000 /* after our last byte, for the client's close */
 
+/* A client address, either family, without sockaddr_storage's 128 bytes. */
+union conn_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+enum conn_io { CONN_IDLE, CONN_READ, CONN_WRITE };
+
 struct conn {
-	struct conn *prev, *next; /* the server's list of open connections */
+	struct conn *prev, *next; /* the worker's open connections */
 	void (*close)(struct conn *c, const char *note); /* the protocol's end */
-	struct server *srv;
+	struct worker *w;
 	const char *proto;     /* "gemini", "gopher": for the log */
-	struct snapshot *snap; /* taken when the request is answered */
-	struct bufferevent *bev;
+	struct snapshot *snap; /* everything it is served from, since accept */
 	int fd;
-	struct event *timer;   /* the current phase's deadline */
+	enum conn_io io;       /* what ev waits for */
+	struct event ev;       /* the socket */
+	struct event timer;    /* the current phase's deadline */
 	struct timespec start;
-	char client[64];
-	struct sockaddr_storage peer;
-	int counted;           /* admitted by the per-address limits */
-	int slow_down;         /* over its rate: answer 44 or an error item */
-	char req[CONN_REQ_LOG];
-	size_t req_len;
+	union conn_addr peer;
+	unsigned counted : 1;  /* admitted by the per-address limits */
+	unsigned slow_down : 1; /* over its rate: answer 44 or an error item */
+	unsigned logged : 1;
+	const char *note;      /* why it ended early, for the log */
 	int status;            /* Gemini status sent, or 0 */
-	size_t bytes;          /* response bytes queued */
-	int logged;
+	size_t bytes;          /* response bytes */
+	/* The answer being written: out[out_off..out_len). */
+	const char *out;
+	size_t out_len, out_off;
+	char *owned;           /* out, when it is ours to free */
+	char req[CONN_REQ_MAX]; /* the request as read: parsed, then logged */
+	size_t req_len;
 };
 
 /*
- * Fills c for a new connection and puts it on the server's list, from
- * which close ends it when the server stops; c must be the first member
- * of the protocol's struct, which is what the timer's callback gets.
- * Returns -1 on memory (nothing to undo then but the socket).
- * Whether the per-address limits admitted it is the server's call,
- * made before (server_admit): c->counted and c->slow_down say.
+ * Fills c for a new connection on worker w and puts it on the worker's
+ * list, from which close ends it when the server stops. on_io gets the
+ * socket's events and on_timeout the deadline's, both with c as their
+ * argument (c is the first member of the protocol's struct). Takes a
+ * reference to the serving snapshot. The per-address limits were applied
+ * before (server_admit); counted and slow_down say what they decided.
  */
-int conn_start(struct conn *c, struct server *srv, const char *proto,
-    int fd, const struct sockaddr *peer, event_callback_fn on_timeout,
+void conn_start(struct conn *c, struct worker *w, const char *proto, int fd,
+    const struct sockaddr *peer, int counted, int slow_down,
+    event_callback_fn on_io, event_callback_fn on_timeout,
     void (*close)(struct conn *, const char *));
 
 /* (Re)arms the deadline: ms from now. */
 void conn_arm(struct conn *c, int ms);
 
-/* Keeps the request (bounded) for the log line. */
-void conn_request(struct conn *c, const char *p, size_t n);
+/* Waits for the socket to be readable or writable, or for neither. */
+void conn_wait(struct conn *c, enum conn_io io);
 
-/* The serving snapshot, referenced until conn_end. */
-struct snapshot *conn_snapshot(struct conn *c);
+/*
+ * Reads what the socket holds into req, at most up to max bytes of it in
+ * all. Returns the bytes read, 0 at EOF, -1 when nothing is there yet
+ * (EAGAIN) and -2 on an error.
+ */
+long conn_read(struct conn *c, size_t max);
+
+/*
+ * The answer to write: len bytes at data, which outlive the connection
+ * (the snapshot's), or are the connection's to free (owned == data).
+ */
+void conn_answer(struct conn *c, const char *data, size_t len, char *owned);
+
+/*
+ * Writes what is left of the answer. Returns 1 when all of it is out,
+ * 0 when the socket is full (the caller waits for CONN_WRITE), -1 when
+ * the client is gone.
+ */
+int conn_flush(struct conn *c);
 
 /* Writes the access-log line once; note says why it ended early. */
 void conn_log(struct conn *c, const char *note);
 
 /*
- * Half-closes: our answer is complete. Reading goes on (and is thrown
- * away) until the client closes or CONN_LINGER_MS pass, because closing
- * with unread input would send a reset that can destroy the answer.
+ * How an answered connection ends. With nothing unread from the client,
+ * a close sends FIN after the last byte. With unread input it would send
+ * a reset, which can destroy the answer in the client's buffers: then
+ * the connection half-closes and reads (throwing it away) until the
+ * client closes or CONN_LINGER_MS pass.
  */
-void conn_linger(struct conn *c);
+enum conn_finish {
+	CONN_CLOSE,         /* the caller knows nothing is unread */
+	CONN_CLOSE_IF_DRAINED, /* ask the kernel (FIONREAD) */
+	CONN_LINGER,        /* always (TLS: the client's close_notify comes) */
+};
+
+/* Logs, then ends c as how says (c may be freed on return). */
+void conn_finish(struct conn *c, enum conn_finish how);
 
 /*
- * Logs if not yet done, frees the buffers, the timer and the socket, and
- * takes c off the server's list (the protocol then frees its struct).
+ * Logs if not yet done, frees the answer, the timer and the socket, and
+ * takes c off the worker's list (the protocol then frees its struct).
  */
 void conn_end(struct conn *c, const char *note);
 
-/* Bytes the client sent that nobody has read yet (buffered or in the
- * kernel). */
-size_t conn_unread(struct conn *c);
-
-/* Ends every open connection (a stop whose grace time ran out). */
-void conn_close_all(struct server *srv, const char *note);
+/* Ends every open connection of w (a stop whose grace time ran out). */
+void conn_close_all(struct worker *w, const char *note);
 
 #endif

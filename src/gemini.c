@@ -1,37 +1,48 @@
-/* gemini: a connection's life, from accept to close_notify. */
+/*
+ * gemini: a connection's life, from accept to close_notify, driven
+ * straight from the socket's events (no bufferevent).
+ *
+ * OpenSSL reads the socket itself (read-ahead: a record's header and
+ * body in one read) and writes into this connection's memory, through
+ * one small BIO; what it wrote goes out with one write(2) per flight:
+ * the handshake's, then the ticket, the answer and close_notify
+ * together. docs/PERFORMANCE.md counts what this saves.
+ */
 #include "gemini.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "buf.h"
 #include "conn.h"
 #include "log.h"
 #include "render_gemini.h"
 #include "server.h"
+#include "snapshot.h"
 #include "url.h"
+#include "worker.h"
 
 /* Longest line we ever look at: the URI, CR and LF. */
 #define LINE_MAX_BYTES (URL_MAX + 2)
 
-enum phase { HANDSHAKE, REQUEST, WRITING, LINGER };
+enum phase { HELLO, HANDSHAKE, REQUEST, WRITING };
 
 static const char *phase_names[] = {
-	[HANDSHAKE] = "handshake", [REQUEST] = "request",
-	[WRITING] = "write", [LINGER] = "linger",
+	[HELLO] = "handshake", [HANDSHAKE] = "handshake",
+	[REQUEST] = "request", [WRITING] = "write",
 };
 
 struct gconn {
 	struct conn c;      /* first: the shared part */
-	struct event *hello; /* waits for the ClientHello's first byte */
 	SSL *ssl;
+	struct buf tx;      /* what OpenSSL wrote and the socket has not */
 	int local_port;
 	enum phase phase;
 };
@@ -41,10 +52,8 @@ static void
 gconn_free(struct gconn *g, const char *note)
 {
 	/* conn is the first member: the two pointers are one. */
-	if (g->hello)
-		event_free(g->hello);
-	if (g->c.bev == NULL)
-		SSL_free(g->ssl); /* otherwise the bufferevent owns it */
+	SSL_free(g->ssl);
+	buf_free(&g->tx);
 	conn_end(&g->c, note);
 	free(g);
 }
@@ -61,48 +70,162 @@ gconn_timeout(evutil_socket_t fd, short what, void *arg)
 	struct gconn *g = arg;
 	char note[64];
 
-	if (g->phase == LINGER) {
-		gconn_free(g, NULL);
-		return;
-	}
 	snprintf(note, sizeof(note), "timeout in %s", phase_names[g->phase]);
 	gconn_free(g, note);
 }
 
-/* The answer is out: close_notify, then the shared half-close. */
-static void
-gconn_written(struct bufferevent *bev, void *arg)
+/*
+ * The BIO between OpenSSL and the socket: reads go to the socket, writes
+ * to g->tx, sent by send_tx once OpenSSL has said all it will say.
+ */
+static int
+bio_write(BIO *b, const char *data, int len)
 {
-	struct gconn *g = arg;
+	struct gconn *g = BIO_get_data(b);
 
-	if (g->phase != WRITING ||
-	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
-		return;
-	g->phase = LINGER;
-	if (SSL_shutdown(g->ssl) < 0)
-		ERR_clear_error();
-	conn_linger(&g->c);
+	buf_add(&g->tx, data, (size_t)len);
+	return g->tx.failed ? -1 : len;
 }
 
-static void
-respond_bytes(struct gconn *g, const char *data, size_t len, int status,
-    int by_reference)
+static int
+bio_read(BIO *b, char *out, int len)
 {
-	struct evbuffer *out = bufferevent_get_output(g->c.bev);
+	struct gconn *g = BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	do
+		n = read(g->c.fd, out, (size_t)len);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno == EAGAIN)
+		BIO_set_retry_read(b);
+	return (int)n;
+}
+
+static long
+bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	/* OpenSSL flushes after each flight: the bytes are in g->tx. */
+	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static BIO_METHOD *bio_method;
+
+static void
+bio_method_init(void)
+{
+	bio_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+	    "capsuled");
+	if (bio_method) {
+		BIO_meth_set_write(bio_method, bio_write);
+		BIO_meth_set_read(bio_method, bio_read);
+		BIO_meth_set_ctrl(bio_method, bio_ctrl);
+	}
+}
+
+static int
+tls_new(struct gconn *g)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	SSL_CTX *ctx;
+	BIO *bio;
+
+	pthread_once(&once, bio_method_init);
+	if (bio_method == NULL || (ctx = server_ssl_ctx(g->c.w->srv)) == NULL)
+		return -1;
+	g->ssl = SSL_new(ctx);
+	SSL_CTX_free(ctx); /* the SSL holds its own reference */
+	if (g->ssl == NULL)
+		return -1;
+	if ((bio = BIO_new(bio_method)) == NULL)
+		return -1;
+	BIO_set_data(bio, g);
+	BIO_set_init(bio, 1);
+	SSL_set_bio(g->ssl, bio, bio); /* one reference, for both */
+	SSL_set_accept_state(g->ssl);
+	return 0;
+}
+
+/* Why OpenSSL gave up, for the log. */
+static void
+tls_failed(struct gconn *g, int rc)
+{
+	int err = SSL_get_error(g->ssl, rc);
+	unsigned long e = ERR_peek_last_error();
+	char note[200], msg[160];
+
+	if (err == SSL_ERROR_SSL && e != 0 &&
+	    ERR_GET_REASON(e) != SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+		ERR_error_string_n(e, msg, sizeof(msg));
+		snprintf(note, sizeof(note), "TLS error in %s: %s",
+		    phase_names[g->phase], msg);
+	} else if (err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SSL ||
+	    (err == SSL_ERROR_SYSCALL && (errno == 0 || errno == ECONNRESET)))
+		snprintf(note, sizeof(note), "closed by client in %s",
+		    phase_names[g->phase]);
+	else
+		snprintf(note, sizeof(note), "TLS error in %s: %s",
+		    phase_names[g->phase], err == SSL_ERROR_SYSCALL
+		    ? strerror(errno) : "failed");
+	ERR_clear_error();
+	gconn_free(g, note);
+}
+
+static void step(struct gconn *g);
+
+/*
+ * Sends what OpenSSL wrote. Returns 1 when it is all out, 0 when the
+ * socket is full (waiting to write), -1 when g was freed.
+ */
+static int
+send_tx(struct gconn *g)
+{
+	size_t len;
+	char *data;
+	int rc;
+
+	if (g->c.out == NULL && g->tx.len > 0) {
+		if ((data = buf_steal(&g->tx, &len)) == NULL) {
+			gconn_free(g, "out of memory");
+			return -1;
+		}
+		conn_answer(&g->c, data, len, data);
+	}
+	if (g->c.out == NULL)
+		return 1;
+	if ((rc = conn_flush(&g->c)) == 1)
+		return 1;
+	if (rc == 0) {
+		conn_wait(&g->c, CONN_WRITE);
+		return 0;
+	}
+	gconn_free(g, g->phase == WRITING ? "closed by client in write"
+					  : "closed by client in handshake");
+	return -1;
+}
+
+/*
+ * The answer, encrypted at once: the BIO takes every byte, so SSL_write
+ * and SSL_shutdown (our close_notify) never wait; the socket then gets
+ * ticket, answer and close_notify in one write.
+ */
+static void
+respond_bytes(struct gconn *g, const char *data, size_t len, int status)
+{
 	int rc;
 
 	g->c.status = status;
 	g->c.bytes = len;
 	g->phase = WRITING;
-	/* By reference: the snapshot is held until the connection ends. */
-	rc = by_reference ? evbuffer_add_reference(out, data, len, NULL, NULL)
-			  : evbuffer_add(out, data, len);
-	if (rc == -1) {
-		gconn_free(g, "out of memory");
+	conn_arm(&g->c, g->c.snap->cfg.write_ms);
+	if (len > 0 && (rc = SSL_write(g->ssl, data, (int)len)) <= 0) {
+		tls_failed(g, rc);
 		return;
 	}
-	conn_arm(&g->c, g->c.srv->cfg->write_ms);
-	bufferevent_enable(g->c.bev, EV_WRITE);
+	if (SSL_shutdown(g->ssl) < 0)
+		ERR_clear_error();
+	if (send_tx(g) == 1)
+		conn_finish(&g->c, CONN_LINGER);
 }
 
 static void
@@ -112,7 +235,7 @@ respond_status(struct gconn *g, int status, const char *meta)
 	int n;
 
 	n = snprintf(line, sizeof(line), "%d %s\r\n", status, meta);
-	respond_bytes(g, line, (size_t)n, status, 0);
+	respond_bytes(g, line, (size_t)n, status);
 }
 
 /*
@@ -126,14 +249,14 @@ serve_search(struct gconn *g, const char *query)
 	int status;
 
 	buf_init(&b);
-	status = render_gemini_search(&b, &conn_snapshot(&g->c)->site, query,
+	status = render_gemini_search(&b, &g->c.snap->site, query,
 	    strlen(query));
 	if (b.failed) {
 		buf_free(&b);
 		respond_status(g, 40, "Out of memory, try again");
 		return;
 	}
-	respond_bytes(g, b.data, b.len, status, 0);
+	respond_bytes(g, b.data, b.len, status);
 	buf_free(&b);
 }
 
@@ -152,7 +275,7 @@ host_served(const struct config *cfg, const char *host)
 static void
 serve(struct gconn *g, const char *line, size_t len)
 {
-	const struct config *cfg = g->c.srv->cfg;
+	const struct config *cfg = &g->c.snap->cfg;
 	const struct response *r;
 	struct gemini_request req;
 	const char *why = NULL;
@@ -178,7 +301,7 @@ serve(struct gconn *g, const char *line, size_t len)
 		return;
 	}
 	if (req.port != -1 && req.port != g->local_port &&
-	    req.port != g->c.srv->gemini_port) {
+	    req.port != g->c.snap->gemini_port) {
 		respond_status(g, 53, "This server does not serve that port");
 		return;
 	}
@@ -186,31 +309,27 @@ serve(struct gconn *g, const char *line, size_t len)
 		serve_search(g, req.query);
 		return;
 	}
-	r = routes_get(&conn_snapshot(&g->c)->gemini, req.path,
-	    strlen(req.path));
+	r = routes_get(&g->c.snap->gemini, req.path, strlen(req.path));
 	if (r == NULL) {
 		respond_status(g, 51, "Not found");
 		return;
 	}
-	respond_bytes(g, r->data, r->len, r->status, 1);
+	respond_bytes(g, r->data, r->len, r->status);
 }
 
-static void
-gconn_read(struct bufferevent *bev, void *arg)
+/*
+ * Looks for the line in what has been read. Returns 0 when more is
+ * needed, 1 when it was answered (g may be gone).
+ */
+static int
+take_line(struct gconn *g)
 {
-	struct gconn *g = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t avail = evbuffer_get_length(in), look, line;
-	const char *p, *lf;
+	struct conn *c = &g->c;
+	size_t avail = c->req_len;
+	size_t look = avail < LINE_MAX_BYTES ? avail : LINE_MAX_BYTES;
+	const char *lf = memchr(c->req, '\n', look);
+	size_t line;
 
-	if (g->phase != REQUEST) {
-		/* One request per connection: anything more is dropped. */
-		evbuffer_drain(in, avail);
-		return;
-	}
-	look = avail < LINE_MAX_BYTES ? avail : LINE_MAX_BYTES;
-	p = (const char *)evbuffer_pullup(in, (ev_ssize_t)look);
-	lf = p ? memchr(p, '\n', look) : NULL;
 	if (lf == NULL) {
 		/*
 		 * A line is at most 1026 bytes with its CRLF: without a LF in
@@ -218,114 +337,110 @@ gconn_read(struct bufferevent *bev, void *arg)
 		 * long already, and the answer should not wait for more.
 		 */
 		if (avail < URL_MAX + 1 ||
-		    (avail == URL_MAX + 1 && p[URL_MAX] == '\r'))
-			return; /* wait for the rest, under the deadline */
-		conn_request(&g->c, p, URL_MAX + 1); /* the URI part */
-		evbuffer_drain(in, avail);
+		    (avail == URL_MAX + 1 && c->req[URL_MAX] == '\r'))
+			return 0; /* wait for the rest, under the deadline */
+		c->req_len = URL_MAX + 1; /* the URI part, for the log */
 		respond_status(g, 59, "Bad request: longer than 1024 bytes");
-		return;
+		return 1;
 	}
-	line = (size_t)(lf - p);
-	if (line > 0 && p[line - 1] == '\r') {
-		conn_request(&g->c, p, line - 1);
-		serve(g, p, line - 1);
+	line = (size_t)(lf - c->req);
+	if (line > 0 && c->req[line - 1] == '\r') {
+		c->req_len = line - 1;
+		serve(g, c->req, line - 1);
 	} else {
-		conn_request(&g->c, p, line);
+		c->req_len = line;
 		respond_status(g, 59, "Bad request: the line must end in CRLF");
 	}
-	evbuffer_drain(in, avail);
-}
-
-static void
-gconn_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct gconn *g = arg;
-	char note[200], msg[160];
-	unsigned long e;
-
-	if (what & BEV_EVENT_CONNECTED) {
-		g->phase = REQUEST;
-		conn_arm(&g->c, g->c.srv->cfg->request_ms);
-		return;
-	}
-	if (g->phase == LINGER) {
-		gconn_free(g, NULL);
-		return;
-	}
-	/*
-	 * A client may send close_notify right after its request (TLS allows
-	 * a half-close; gnutls-cli does it): the answer is still wanted.
-	 * libevent reports the EOF before the read callback sees the bytes
-	 * that came with it, so the request is read here first.
-	 */
-	if ((what & BEV_EVENT_EOF) && g->phase == REQUEST)
-		gconn_read(bev, g);
-	if ((what & BEV_EVENT_EOF) && g->phase == WRITING) {
-		bufferevent_disable(bev, EV_READ);
-		return;
-	}
-	if ((e = bufferevent_get_openssl_error(bev)) != 0) {
-		ERR_error_string_n(e, msg, sizeof(msg));
-		snprintf(note, sizeof(note), "TLS error in %s: %s",
-		    phase_names[g->phase], msg);
-	} else
-		snprintf(note, sizeof(note), "closed by client in %s",
-		    phase_names[g->phase]);
-	gconn_free(g, note);
+	return 1;
 }
 
 /*
- * The first byte of the ClientHello has come: only now are the SSL
- * object and its bufferevent made. A burst of connections, or scanners
- * that connect and say nothing, then cost an event each, not a TLS
- * state each, in the turn of the loop that accepts them.
+ * Runs the connection as far as the bytes at hand allow: handshake, then
+ * the request line, then the answer. Whatever OpenSSL wrote on the way
+ * (the server's flight, the ticket) goes out before waiting to read.
  */
 static void
-gconn_hello(evutil_socket_t fd, short what, void *arg)
+step(struct gconn *g)
+{
+	int rc;
+
+	for (;;) {
+		if (g->phase == HANDSHAKE) {
+			if ((rc = SSL_do_handshake(g->ssl)) != 1)
+				break;
+			g->phase = REQUEST;
+			conn_arm(&g->c, g->c.snap->cfg.request_ms);
+		}
+		/* One request per connection: the line's room, no more. */
+		rc = SSL_read(g->ssl, g->c.req + g->c.req_len,
+		    (int)(LINE_MAX_BYTES - g->c.req_len));
+		if (rc <= 0)
+			break;
+		g->c.req_len += (size_t)rc;
+		if (take_line(g))
+			return;
+	}
+	if (SSL_get_error(g->ssl, rc) != SSL_ERROR_WANT_READ) {
+		tls_failed(g, rc);
+		return;
+	}
+	if (send_tx(g) == 1)
+		conn_wait(&g->c, CONN_READ);
+}
+
+static void
+gconn_io(evutil_socket_t fd, short what, void *arg)
 {
 	struct gconn *g = arg;
-	struct server *srv = g->c.srv;
 
-	event_free(g->hello);
-	g->hello = NULL;
-	if ((g->ssl = SSL_new(srv->ssl_ctx)) == NULL) {
-		gconn_free(g, "out of memory");
+	if (g->c.out != NULL) {
+		/* The socket had no room: the rest of what OpenSSL wrote. */
+		if (send_tx(g) != 1)
+			return;
+		if (g->phase == WRITING) {
+			conn_finish(&g->c, CONN_LINGER);
+			return;
+		}
+		conn_wait(&g->c, CONN_READ);
 		return;
 	}
-	g->c.bev = bufferevent_openssl_socket_new(srv->base, fd, g->ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (g->c.bev == NULL) {
-		gconn_free(g, "out of memory");
-		return;
+	if (g->phase == HELLO) {
+		/*
+		 * The first bytes of the ClientHello are here: only now is the
+		 * SSL object made, so scanners that connect and say nothing
+		 * cost a connection, not a TLS state.
+		 */
+		if (tls_new(g) == -1) {
+			gconn_free(g, "out of memory");
+			return;
+		}
+		g->phase = HANDSHAKE;
 	}
-	/* Never buffer more than one request line, whatever the client sends. */
-	bufferevent_setwatermark(g->c.bev, EV_READ, 0, LINE_MAX_BYTES + 1);
-	bufferevent_setcb(g->c.bev, gconn_read, gconn_written, gconn_event, g);
-	bufferevent_enable(g->c.bev, EV_READ);
+	step(g);
 }
 
 void
-gemini_accept(struct server *srv, int fd, const struct sockaddr *peer,
-    int local_port, int counted, int slow_down)
+gemini_accept(struct worker *w, const struct listener *l, int fd,
+    const struct sockaddr *peer, int counted, int slow_down)
 {
 	struct gconn *g;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		log_warn("gemini: out of memory for a new connection");
 		close(fd);
+		server_conn_closed(w->srv, counted ? peer : NULL);
 		return;
 	}
-	g->local_port = local_port;
-	g->c.counted = counted;
-	g->c.slow_down = slow_down;
-	if (conn_start(&g->c, srv, "gemini", fd, peer, gconn_timeout,
-		gconn_close) == -1 ||
-	    (g->hello = event_new(srv->base, fd, EV_READ, gconn_hello, g)) ==
-	    NULL) {
-		gconn_free(g, "out of memory");
-		return;
-	}
-	event_add(g->hello, NULL);
+	buf_init(&g->tx);
+	g->local_port = l->port;
+	g->phase = HELLO;
+	conn_start(&g->c, w, "gemini", fd, peer, counted, slow_down, gconn_io,
+	    gconn_timeout, gconn_close);
 	/* The handshake's deadline starts at accept: silence counts. */
-	conn_arm(&g->c, srv->cfg->handshake_ms);
+	conn_arm(&g->c, g->c.snap->cfg.handshake_ms);
+	/* With TCP_DEFER_ACCEPT the ClientHello came with the connection. */
+	if (l->deferred)
+		gconn_io(fd, EV_READ, g);
+	else
+		conn_wait(&g->c, CONN_READ);
 }

@@ -8,14 +8,15 @@
 
 #include <sys/socket.h>
 
-struct server;
+struct worker;
+struct listener;
 
 /*
- * Takes ownership of fd (non-blocking), accepted on a Gemini listener and
- * admitted by server_admit: counted by the per-address limits, or over
- * its rate (slow_down: answered 44 once its request is read).
+ * Takes ownership of fd (non-blocking), accepted on l and admitted by
+ * server_admit: counted by the per-address limits, or over its rate
+ * (slow_down: answered 44 once its request is read).
  */
-void gemini_accept(struct server *srv, int fd, const struct sockaddr *peer,
-    int local_port, int counted, int slow_down);
+void gemini_accept(struct worker *w, const struct listener *l, int fd,
+    const struct sockaddr *peer, int counted, int slow_down);
 
 #endif

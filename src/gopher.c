@@ -7,26 +7,28 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-
 #include "buf.h"
 #include "conn.h"
 #include "log.h"
 #include "render_gopher.h"
 #include "selector.h"
 #include "server.h"
+#include "snapshot.h"
+#include "worker.h"
 
-/* FAILED: out of memory while answering; pconn_read ends it. */
-enum phase { REQUEST, WRITING, LINGER, FAILED };
+enum phase { REQUEST, WRITING };
 
 static const char http_reply[] =
     "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n\r\n"
     "This is a Gopher server, not a web server.\r\n";
 
+/* The request line and what may follow it in the same read. */
+#define READ_MAX (SELECTOR_MAX + 3)
+
 struct pconn {
 	struct conn c;      /* first: the shared part */
 	enum phase phase;
+	int drained;        /* the last read left nothing in the socket */
 };
 
 static void
@@ -48,60 +50,59 @@ pconn_timeout(evutil_socket_t fd, short what, void *arg)
 	struct pconn *p = arg;
 
 	/* A partial line at the deadline is dropped, never served. */
-	pconn_free(p, p->phase == LINGER ? NULL
-	    : p->phase == REQUEST ? "timeout in request" : "timeout in write");
-}
-
-static void
-pconn_written(struct bufferevent *bev, void *arg)
-{
-	struct pconn *p = arg;
-
-	if (p->phase != WRITING ||
-	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
-		return;
-	p->phase = LINGER;
-	/* Nothing unread: a close sends FIN, not a reset; no need to wait. */
-	if (conn_unread(&p->c) == 0) {
-		conn_log(&p->c, NULL);
-		pconn_free(p, NULL);
-		return;
-	}
-	conn_linger(&p->c);
+	pconn_free(p, p->phase == REQUEST ? "timeout in request"
+					  : "timeout in write");
 }
 
 /*
- * Writes the answer at once, from the read callback, rather than on the
- * next turn of the loop: most answers fit the socket buffer, and then
- * the connection ends here (bench/: one epoll round less per request).
+ * Writes the answer at once, from the read handler: most answers fit the
+ * socket buffer, and then the connection ends here, with no turn of the
+ * loop between the request and the close.
  */
 static void
-flush_now(struct pconn *p)
+send_answer(struct pconn *p)
 {
-	struct evbuffer *out = bufferevent_get_output(p->c.bev);
-
-	(void)evbuffer_write(out, p->c.fd); /* EAGAIN: the rest waits */
-	if (evbuffer_get_length(out) == 0)
-		pconn_written(p->c.bev, p); /* may free p */
+	switch (conn_flush(&p->c)) {
+	case 1:
+		/* Nothing unread: a close sends FIN, not a reset. */
+		conn_finish(&p->c, p->drained ? CONN_CLOSE
+					       : CONN_CLOSE_IF_DRAINED);
+		return;
+	case 0:
+		conn_wait(&p->c, CONN_WRITE);
+		return;
+	default:
+		pconn_free(p, "closed by client in write");
+	}
 }
 
+/* The answer: bytes that outlive the connection (the snapshot's). */
 static void
-respond(struct pconn *p, const char *data, size_t len, int by_reference)
+respond(struct pconn *p, const char *data, size_t len)
 {
-	struct evbuffer *out = bufferevent_get_output(p->c.bev);
-	int rc;
-
+	conn_answer(&p->c, data, len, NULL);
 	p->c.bytes = len;
 	p->phase = WRITING;
-	/* By reference: the snapshot is held until the connection ends. */
-	rc = by_reference ? evbuffer_add_reference(out, data, len, NULL, NULL)
-			  : evbuffer_add(out, data, len);
-	if (rc == -1) {
-		p->phase = FAILED;
+	conn_arm(&p->c, p->c.snap->cfg.write_ms);
+	send_answer(p);
+}
+
+/* An answer rendered for this request: the connection takes the bytes. */
+static void
+respond_buf(struct pconn *p, struct buf *b)
+{
+	size_t len;
+	char *data = buf_steal(b, &len);
+
+	if (data == NULL) {
+		pconn_free(p, "out of memory");
 		return;
 	}
-	conn_arm(&p->c, p->c.srv->cfg->write_ms);
-	bufferevent_enable(p->c.bev, EV_WRITE);
+	conn_answer(&p->c, data, len, data);
+	p->c.bytes = len;
+	p->phase = WRITING;
+	conn_arm(&p->c, p->c.snap->cfg.write_ms);
+	send_answer(p);
 }
 
 /* Every failure is an error item and the end of a menu. */
@@ -112,14 +113,8 @@ respond_error(struct pconn *p, const char *msg, const char *note)
 
 	buf_init(&b);
 	render_gopher_error(&b, msg);
-	if (b.failed) {
-		p->phase = FAILED;
-		return;
-	}
-	respond(p, b.data, b.len, 0);
-	buf_free(&b);
-	if (note)
-		conn_log(&p->c, note);
+	p->c.note = note;
+	respond_buf(p, &b);
 }
 
 /* Only links a browser may be sent on to, never javascript: and the like. */
@@ -151,42 +146,28 @@ serve_url(struct pconn *p, const char *url, size_t len)
 	}
 	buf_init(&b);
 	render_gopher_url_page(&b, url, len);
-	if (b.failed) {
-		buf_free(&b);
-		p->phase = FAILED;
-		return;
-	}
-	respond(p, b.data, b.len, 0);
-	buf_free(&b);
+	respond_buf(p, &b);
 }
 
 /*
- * A search's results, the one answer rendered per request. Its menu
- * names the public host and port as the load's menus do (one function
- * says what they are).
+ * A search's results, the one answer rendered per request, naming the
+ * public host and port the snapshot's menus name.
  */
 static void
 serve_search(struct pconn *p, const char *words, size_t len)
 {
-	struct gopher_opts o;
 	struct buf b;
 
-	server_gopher_opts(p->c.srv, &o);
 	buf_init(&b);
-	render_gopher_search(&b, &conn_snapshot(&p->c)->site, &o, words, len);
-	if (b.failed) {
-		buf_free(&b);
-		respond_error(p, "Out of memory, try again", "out of memory");
-		return;
-	}
-	respond(p, b.data, b.len, 0);
-	buf_free(&b);
+	render_gopher_search(&b, &p->c.snap->site, &p->c.snap->gopher_opts,
+	    words, len);
+	respond_buf(p, &b);
 }
 
 static void
 serve(struct pconn *p, const struct gopher_request *req)
 {
-	struct snapshot *snap = conn_snapshot(&p->c);
+	struct snapshot *snap = p->c.snap;
 	const struct response *r;
 	int plus = req->plus && req->plus_len == 1 && req->plus[0] == '$';
 
@@ -214,106 +195,96 @@ serve(struct pconn *p, const struct gopher_request *req)
 		respond_error(p, "Not found", NULL);
 		return;
 	}
-	respond(p, r->data, r->len, 1);
+	respond(p, r->data, r->len);
 }
 
+/* The line is in c.req (eof: and the client has half-closed). */
 static void
-pconn_read(struct bufferevent *bev, void *arg)
+take_line(struct pconn *p, int eof)
 {
-	struct pconn *p = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t avail = evbuffer_get_length(in);
-	size_t look = avail < SELECTOR_MAX + 3 ? avail : SELECTOR_MAX + 3;
+	struct conn *c = &p->c;
 	struct gopher_request req;
-	const char *data;
 
-	if (p->phase != REQUEST) {
-		evbuffer_drain(in, avail);
-		return;
-	}
-	data = (const char *)evbuffer_pullup(in, (ev_ssize_t)look);
-	switch (selector_parse(data, look, &req)) {
+	switch (selector_parse(c->req, c->req_len, &req)) {
 	case SEL_INCOMPLETE:
-		return; /* under the deadline */
+		if (eof)
+			pconn_free(p, "closed by client in request");
+		else
+			conn_wait(c, CONN_READ); /* under the deadline */
+		return;
 	case SEL_OK:
-		conn_request(&p->c, data, req.consumed);
 		/* The log shows the line without its end. */
-		while (p->c.req_len > 0 && (p->c.req[p->c.req_len - 1] == '\n' ||
-		    p->c.req[p->c.req_len - 1] == '\r'))
-			p->c.req_len--;
+		c->req_len = req.consumed;
+		while (c->req_len > 0 && (c->req[c->req_len - 1] == '\n' ||
+		    c->req[c->req_len - 1] == '\r'))
+			c->req_len--;
 		serve(p, &req);
-		break;
+		return;
 	case SEL_TOO_LONG:
-		conn_request(&p->c, data, look);
 		respond_error(p, "Request too long", "request too long");
-		break;
+		return;
 	case SEL_BAD:
-		conn_request(&p->c, data, look);
 		respond_error(p, "Bad request", "bad request");
-		break;
+		return;
 	case SEL_HTTP:
 		/* A browser pointed at the wrong port: one plain line. */
-		conn_request(&p->c, data, look);
-		respond(p, http_reply, sizeof(http_reply) - 1, 1);
-		conn_log(&p->c, "HTTP request on the gopher port");
-		break;
+		c->note = "HTTP request on the gopher port";
+		respond(p, http_reply, sizeof(http_reply) - 1);
+		return;
 	case SEL_TLS:
 		/* A TLS client gets nothing it could mistake for an answer. */
-		conn_request(&p->c, data, look < 8 ? look : 8);
-		evbuffer_drain(in, avail);
+		if (c->req_len > 8)
+			c->req_len = 8;
 		pconn_free(p, "TLS on the gopher port");
 		return;
 	}
-	evbuffer_drain(in, avail);
-	if (p->phase == FAILED)
-		pconn_free(p, "out of memory");
-	else if (p->phase == WRITING)
-		flush_now(p);
 }
 
+/*
+ * Reads what has come. With TCP_DEFER_ACCEPT the line is usually there
+ * at accept, so this runs first from gopher_accept, and only a client
+ * that is slower than that waits for EV_READ.
+ */
 static void
-pconn_event(struct bufferevent *bev, short what, void *arg)
+pconn_io(evutil_socket_t fd, short what, void *arg)
 {
 	struct pconn *p = arg;
+	size_t room = READ_MAX - p->c.req_len;
+	long n;
 
-	if (p->phase == LINGER) {
-		pconn_free(p, NULL);
+	if (p->phase == WRITING) {
+		send_answer(p);
 		return;
 	}
-	/* A client that half-closes after its line still wants the answer. */
-	if ((what & BEV_EVENT_EOF) && p->phase == REQUEST)
-		pconn_read(bev, p);
-	if ((what & BEV_EVENT_EOF) && p->phase == WRITING) {
-		bufferevent_disable(bev, EV_READ);
+	n = conn_read(&p->c, READ_MAX);
+	if (n == -1) {
+		conn_wait(&p->c, CONN_READ);
 		return;
 	}
-	pconn_free(p, p->phase == REQUEST ? "closed by client in request"
-					  : "closed by client in write");
+	if (n == -2) {
+		pconn_free(p, "closed by client in request");
+		return;
+	}
+	/* Less than asked for: the kernel had no more (or it was EOF). */
+	p->drained = (size_t)n < room;
+	take_line(p, n == 0);
 }
 
 void
-gopher_accept(struct server *srv, int fd, const struct sockaddr *peer,
-    int counted, int slow_down)
+gopher_accept(struct worker *w, const struct listener *l, int fd,
+    const struct sockaddr *peer, int counted, int slow_down)
 {
 	struct pconn *p;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		log_warn("gopher: out of memory for a new connection");
 		close(fd);
+		server_conn_closed(w->srv, counted ? peer : NULL);
 		return;
 	}
-	p->c.counted = counted;
-	p->c.slow_down = slow_down;
-	if (conn_start(&p->c, srv, "gopher", fd, peer, pconn_timeout,
-		pconn_close) == -1 ||
-	    (p->c.bev = bufferevent_socket_new(srv->base, fd,
-		BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		pconn_free(p, "out of memory");
-		return;
-	}
-	bufferevent_setwatermark(p->c.bev, EV_READ, 0, SELECTOR_MAX + 3);
-	bufferevent_setcb(p->c.bev, pconn_read, pconn_written, pconn_event, p);
-	bufferevent_enable(p->c.bev, EV_READ);
+	conn_start(&p->c, w, "gopher", fd, peer, counted, slow_down, pconn_io,
+	    pconn_timeout, pconn_close);
 	/* One deadline for the whole request line, however it trickles. */
-	conn_arm(&p->c, srv->cfg->request_ms);
+	conn_arm(&p->c, p->c.snap->cfg.request_ms);
+	pconn_io(fd, EV_READ, p);
 }

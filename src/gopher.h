@@ -8,13 +8,15 @@
 
 #include <sys/socket.h>
 
-struct server;
+struct worker;
+struct listener;
 
 /*
- * Takes ownership of fd (non-blocking), accepted on a Gopher listener and
- * admitted by server_admit (see gemini_accept).
+ * Takes ownership of fd (non-blocking), accepted on l and admitted by
+ * server_admit: counted by the per-address limits, or over its rate
+ * (slow_down: answered with an error item once its line is read).
  */
-void gopher_accept(struct server *srv, int fd, const struct sockaddr *peer,
-    int counted, int slow_down);
+void gopher_accept(struct worker *w, const struct listener *l, int fd,
+    const struct sockaddr *peer, int counted, int slow_down);
 
 #endif

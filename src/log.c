@@ -21,9 +21,26 @@ static struct {
 	int fd;          /* the log file, or -1 */
 	char *path;
 	int syslog;
-	int format;
-	int anonymize;
+	_Atomic int format;    /* a reload sets these while workers log */
+	_Atomic int anonymize;
 } lg = {-1, NULL, 0, LOG_FORMAT_CAPSULED, 0};
+
+/* Writes under PIPE_BUF are never interleaved with another thread's. */
+#define FLUSH_CHUNK 4096
+#define BUFFER_MAX (64 * 1024)
+
+/* This thread's waiting access lines (log_buffer). */
+static _Thread_local struct {
+	struct buf b;
+	void (*schedule)(void *);
+	void *arg;
+} held;
+
+/* The second the cached time text is of, per thread. */
+static _Thread_local struct {
+	time_t sec;
+	char text[32];
+} clock_text = {-1, ""};
 
 static int
 open_file(const char *path)
@@ -83,17 +100,90 @@ log_file(void)
 	return lg.path;
 }
 
+/* "2026-11-28T03:24:25.123Z ": strftime once a second, not per line. */
 static void
 put_time(struct buf *b)
 {
-	struct timeval tv;
+	struct timespec ts;
 	struct tm tm;
-	char s[32];
+	char ms[6];
+	long m;
 
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	buf_printf(b, "%s.%03ldZ ", s, (long)tv.tv_usec / 1000);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != clock_text.sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(clock_text.text, sizeof(clock_text.text),
+		    "%Y-%m-%dT%H:%M:%S", &tm);
+		clock_text.sec = ts.tv_sec;
+	}
+	m = ts.tv_nsec / 1000000;
+	ms[0] = '.';
+	ms[1] = (char)('0' + m / 100);
+	ms[2] = (char)('0' + m / 10 % 10);
+	ms[3] = (char)('0' + m % 10);
+	ms[4] = 'Z';
+	ms[5] = ' ';
+	buf_puts(b, clock_text.text);
+	buf_add(b, ms, sizeof(ms));
+}
+
+static void
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w <= 0) {
+			if (w == -1 && errno == EINTR)
+				continue;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Whole lines, at most FLUSH_CHUNK bytes a write (or one longer line). */
+static void
+write_lines(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t k = n;
+
+		if (k > FLUSH_CHUNK) {
+			const char *nl = memrchr(p, '\n', FLUSH_CHUNK);
+
+			k = nl ? (size_t)(nl - p) + 1 : FLUSH_CHUNK;
+		}
+		write_all(fd, p, k);
+		p += k;
+		n -= k;
+	}
+}
+
+void
+log_flush(void)
+{
+	if (held.b.len == 0)
+		return;
+	write_lines(lg.fd != -1 ? lg.fd : STDERR_FILENO, held.b.data,
+	    held.b.len);
+	held.b.len = 0;
+	if (held.b.cap > BUFFER_MAX) { /* a burst's buffer is not kept */
+		buf_free(&held.b);
+		buf_init(&held.b);
+	}
+}
+
+void
+log_buffer(void (*schedule)(void *), void *arg)
+{
+	log_flush();
+	if (schedule == NULL)
+		buf_free(&held.b);
+	buf_init(&held.b);
+	held.schedule = schedule;
+	held.arg = arg;
 }
 
 /*
@@ -103,12 +193,13 @@ put_time(struct buf *b)
 static void
 emit(struct buf *b, int to_stderr, size_t skip)
 {
+	log_flush(); /* what waited comes first */
 	if (!b->failed) {
 		buf_putc(b, '\n');
 		if (to_stderr)
-			(void)!write(STDERR_FILENO, b->data, b->len);
+			write_all(STDERR_FILENO, b->data, b->len);
 		if (lg.fd != -1)
-			(void)!write(lg.fd, b->data, b->len);
+			write_all(lg.fd, b->data, b->len);
 		if (lg.syslog)
 			syslog(LOG_INFO, "%.*s", (int)(b->len - skip - 1),
 			    b->data + skip);
@@ -186,14 +277,40 @@ put_request(struct buf *b, const char *req, size_t req_len)
 	buf_putc(b, '"');
 }
 
-void
-log_access(const char *proto, const char *client, const char *req,
-    size_t req_len, int status, size_t bytes, double ms, const char *note)
+/* n in decimal; digits after the point: 1 for tenths ("12.3"). */
+static void
+put_num(struct buf *b, unsigned long long n, int tenths)
 {
-	struct buf b;
+	char s[24];
+	size_t i = sizeof(s);
+
+	if (tenths) {
+		s[--i] = (char)('0' + n % 10);
+		s[--i] = '.';
+		n /= 10;
+	}
+	do
+		s[--i] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	buf_add(b, s + i, sizeof(s) - i);
+}
+
+void
+log_access(const char *proto, const struct sockaddr *peer, const char *req,
+    size_t req_len, int status, size_t bytes, const struct timespec *took,
+    const char *note)
+{
+	struct buf one, *b = &one;
+	char client[64];
 	size_t skip = 0;
 
-	buf_init(&b);
+	log_addr(peer, client);
+	if (held.schedule && !lg.syslog) {
+		b = &held.b; /* appended to the waiting lines */
+		if (b->len == 0)
+			held.schedule(held.arg);
+	} else
+		buf_init(b);
 	if (lg.format == LOG_FORMAT_COMMON) {
 		char when[64];
 		time_t now = time(NULL);
@@ -201,24 +318,46 @@ log_access(const char *proto, const char *client, const char *req,
 
 		gmtime_r(&now, &tm);
 		strftime(when, sizeof(when), "[%d/%b/%Y:%H:%M:%S +0000]", &tm);
-		buf_printf(&b, "%s - - %s ", client, when);
-		put_request(&b, req, req_len);
+		buf_printf(b, "%s - - %s ", client, when);
+		put_request(b, req, req_len);
 		if (status > 0)
-			buf_printf(&b, " %d %zu", status, bytes);
+			buf_printf(b, " %d %zu", status, bytes);
 		else
-			buf_printf(&b, " - %zu", bytes);
+			buf_printf(b, " - %zu", bytes);
 	} else {
-		put_time(&b);
-		skip = b.len;
-		buf_printf(&b, "%s %s ", proto, client);
-		put_request(&b, req, req_len);
+		put_time(b);
+		skip = b->len;
+		buf_puts(b, proto);
+		buf_putc(b, ' ');
+		buf_puts(b, client);
+		buf_putc(b, ' ');
+		put_request(b, req, req_len);
+		buf_putc(b, ' ');
 		if (status > 0)
-			buf_printf(&b, " %d", status);
+			put_num(b, (unsigned long long)status, 0);
 		else
-			buf_puts(&b, " -");
-		buf_printf(&b, " %zu %.1fms", bytes, ms);
-		if (note)
-			buf_printf(&b, " %s", note);
+			buf_putc(b, '-');
+		buf_putc(b, ' ');
+		put_num(b, bytes, 0);
+		buf_putc(b, ' ');
+		/* Tenths of a millisecond, rounded. */
+		put_num(b, ((unsigned long long)took->tv_sec * 1000000000ULL +
+		    (unsigned long long)took->tv_nsec + 50000) / 100000, 1);
+		buf_puts(b, "ms");
+		if (note) {
+			buf_putc(b, ' ');
+			buf_puts(b, note);
+		}
 	}
-	emit(&b, lg.fd == -1 && !lg.syslog, skip);
+	if (b != &one) {
+		if (b->failed) { /* out of memory: what waited is lost */
+			buf_free(b);
+			buf_init(b);
+		} else
+			buf_putc(b, '\n');
+		if (b->len > BUFFER_MAX)
+			log_flush();
+		return;
+	}
+	emit(b, lg.fd == -1 && !lg.syslog, skip);
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "diag.h"
 
@@ -45,7 +46,18 @@ void log_addr(const struct sockaddr *sa, char out[64]);
  * ended without an answer. The common format (CLF):
  *   CLIENT - - [28/Nov/2026:01:12:38 +0000] "REQUEST" STATUS BYTES
  */
-void log_access(const char *proto, const char *client, const char *req,
-    size_t req_len, int status, size_t bytes, double ms, const char *note);
+void log_access(const char *proto, const struct sockaddr *client,
+    const char *req, size_t req_len, int status, size_t bytes,
+    const struct timespec *took, const char *note);
+
+/*
+ * This thread's access lines wait in a buffer from now on; the first of
+ * each batch calls schedule(arg), which arranges a log_flush soon (the
+ * end of the loop's turn). NULL: written at once again.
+ */
+void log_buffer(void (*schedule)(void *), void *arg);
+
+/* Writes this thread's waiting lines. */
+void log_flush(void);
 
 #endif

@@ -61,7 +61,9 @@ static const char usage[] =
     "      --allow-root       serve as root (refused otherwise)\n"
     "      --log DEST         stderr (default), syslog, or a file\n"
     "      --log-format F     capsuled (default) or common\n"
-    "      --anonymize        log client addresses without their host part\n";
+    "      --anonymize        log client addresses without their host part\n"
+    "      --workers N        event loops, one thread each (default 0: one\n"
+    "                         per CPU)\n";
 
 /* The command line: what each option is, and which config key it sets. */
 static const struct cli_opt {
@@ -99,6 +101,7 @@ static const struct cli_opt {
 	{"log", 1, 0, "log"},
 	{"log-format", 1, 0, "log_format"},
 	{"anonymize", 0, 0, "anonymize"},
+	{"workers", 1, 0, "workers"},
 };
 
 #define NOPTS (sizeof(cli_opts) / sizeof(cli_opts[0]))

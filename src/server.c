@@ -1,33 +1,37 @@
-/* server: listeners, accept, signals, reload. */
+/*
+ * server: the control thread: binding, the workers, signals, reload, and
+ * the state the workers share.
+ */
 #include "server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "conn.h"
 #include "content.h"
-#include "gemini.h"
-#include "gopher.h"
 #include "limits.h"
-#include "proxy.h"
 #include "log.h"
 #include "tls.h"
+#include "worker.h"
 
 #define BACKLOG 1024
-#define ACCEPT_PAUSE_MS 100
-#define STOP_GRACE_MS 10000 /* answers in flight get this long on SIGTERM */
-
-struct listen_ctx {
-	struct server *srv;
-	int port;
-};
+/*
+ * Seconds the kernel holds a new connection until its first byte comes
+ * (TCP_DEFER_ACCEPT): a request then costs no wait for readability, and
+ * a client that connects and says nothing costs no accept until then.
+ * Its deadline starts when it is accepted, this much later at most.
+ */
+#define DEFER_ACCEPT_S 1
+#define MAX_WORKERS 64
 
 static int
 local_port(int fd)
@@ -57,225 +61,77 @@ now_seconds(void)
  * an address that already holds its share.
  */
 int
-server_admit(struct server *srv, int fd, const struct sockaddr *peer,
-    const char *proto, int *counted, int *slow_down)
+server_admit(struct server *srv, const struct sockaddr *peer, int *counted,
+    int *slow_down, const char **why)
 {
-	const struct config *cfg = srv->cfg;
-	const char *why = NULL;
-	char client[64];
+	size_t max = (size_t)atomic_load(&srv->max_connections);
+	enum limit_verdict v;
 
 	*counted = *slow_down = 0;
-	if (srv->nconns + srv->npending >= (size_t)cfg->max_connections)
-		why = "over the connection cap: closed";
-	else {
-		switch (limits_admit(srv->limits, peer, now_seconds())) {
-		case LIMIT_OK:
-			*counted = 1;
-			return 1;
-		case LIMIT_RATE:
-			*slow_down = 1; /* answered 44 / an error item */
-			return 1;
-		case LIMIT_CONCURRENT:
-			why = "too many connections from this address: closed";
-			break;
-		}
+	if (atomic_fetch_add(&srv->nconns, 1) >= max) {
+		atomic_fetch_sub(&srv->nconns, 1);
+		*why = "over the connection cap: closed";
+		return 0;
 	}
-	log_addr(peer, client);
-	log_access(proto, client, "", 0, 0, 0, 0, why);
-	close(fd);
+	pthread_mutex_lock(&srv->lock);
+	v = limits_admit(srv->limits, peer, now_seconds());
+	pthread_mutex_unlock(&srv->lock);
+	switch (v) {
+	case LIMIT_OK:
+		*counted = 1;
+		return 1;
+	case LIMIT_RATE:
+		*slow_down = 1; /* answered 44 / an error item */
+		return 1;
+	case LIMIT_CONCURRENT:
+		break;
+	}
+	atomic_fetch_sub(&srv->nconns, 1);
+	*why = "too many connections from this address: closed";
 	return 0;
 }
 
-/* A client with its address settled: admitted, then the protocol's own. */
-static void
-dispatch(struct server *srv, int fd, const struct sockaddr *peer, int gemini)
+void
+server_conn_closed(struct server *srv, const struct sockaddr *peer)
 {
-	int counted, slow;
-
-	if (!server_admit(srv, fd, peer, gemini ? "gemini" : "gopher",
-		&counted, &slow))
+	atomic_fetch_sub(&srv->nconns, 1);
+	if (peer == NULL)
 		return;
-	if (gemini)
-		gemini_accept(srv, fd, peer, local_port(fd), counted, slow);
-	else
-		gopher_accept(srv, fd, peer, counted, slow);
+	pthread_mutex_lock(&srv->lock);
+	limits_release(srv->limits, peer);
+	pthread_mutex_unlock(&srv->lock);
 }
 
-static void
-gemini_accepted(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *peer, int len, void *arg)
+struct snapshot *
+server_snapshot(struct server *srv)
 {
-	dispatch(arg, fd, peer, 1);
+	struct snapshot *s;
+
+	pthread_mutex_lock(&srv->lock);
+	s = snapshot_ref(srv->snap);
+	pthread_mutex_unlock(&srv->lock);
+	return s;
 }
 
-static void
-gopher_accepted(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *peer, int len, void *arg)
+SSL_CTX *
+server_ssl_ctx(struct server *srv)
 {
-	dispatch(arg, fd, peer, 0);
+	SSL_CTX *ctx;
+
+	pthread_mutex_lock(&srv->lock);
+	ctx = srv->ssl_ctx;
+	if (ctx != NULL && SSL_CTX_up_ref(ctx) != 1)
+		ctx = NULL;
+	pthread_mutex_unlock(&srv->lock);
+	return ctx;
 }
 
 /*
- * A connection from a proxy: its PROXY header is read first, byte-exact,
- * so that what follows (a TLS ClientHello, a selector) is left in the
- * socket for the protocol. Until the header is whole, every byte that
- * came is header, so it can be taken; once it is whole, exactly its rest.
+ * One socket bound to addr:port; returns the fd or -1 with d filled.
+ * shared: SO_REUSEPORT, one of the workers' sockets on the same port.
  */
-struct pending {
-	struct pending *prev, *next; /* srv->pending: freed if we stop */
-	struct server *srv;
-	int fd, gemini;
-	struct sockaddr_storage peer;
-	struct event *ev;
-	unsigned char got[PROXY_MAX];
-	size_t len;
-};
-
-static void
-pending_end(struct pending *p, const char *why)
-{
-	char client[64];
-
-	if (p->prev)
-		p->prev->next = p->next;
-	else
-		p->srv->pending = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
-	p->srv->npending--;
-
-	if (why) {
-		log_addr((struct sockaddr *)&p->peer, client);
-		log_access(p->gemini ? "gemini" : "gopher", client, "", 0, 0, 0,
-		    0, why);
-		close(p->fd);
-	}
-	event_free(p->ev);
-	free(p);
-}
-
-static void
-pending_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct pending *p = arg;
-	unsigned char all[PROXY_MAX];
-	struct proxy_header h;
-	ssize_t n;
-
-	if (what & EV_TIMEOUT) {
-		pending_end(p, "timeout in PROXY header");
-		return;
-	}
-	n = recv(fd, all + p->len, sizeof(all) - p->len, MSG_PEEK);
-	if (n <= 0) {
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return;
-		pending_end(p, "closed before the PROXY header");
-		return;
-	}
-	memcpy(all, p->got, p->len);
-	switch (proxy_parse(all, p->len + (size_t)n, &h)) {
-	case PROXY_BAD:
-		pending_end(p, "bad PROXY header");
-		return;
-	case PROXY_INCOMPLETE:
-		if (p->len + (size_t)n == sizeof(all) ||
-		    recv(fd, p->got + p->len, (size_t)n, 0) != n) {
-			pending_end(p, "bad PROXY header");
-			return;
-		}
-		p->len += (size_t)n;
-		return;
-	case PROXY_OK:
-		break;
-	}
-	if (recv(fd, all, h.consumed - p->len, 0) != (ssize_t)(h.consumed -
-	    p->len)) {
-		pending_end(p, "bad PROXY header");
-		return;
-	}
-	{
-		/* No longer pending when admitted: it is not counted twice. */
-		struct server *srv = p->srv;
-		struct sockaddr_storage from = h.has_addr ? h.src : p->peer;
-		int gemini = p->gemini;
-
-		pending_end(p, NULL);
-		dispatch(srv, fd, (struct sockaddr *)&from, gemini);
-	}
-}
-
-static void
-proxied(struct server *srv, int fd, const struct sockaddr *peer, int len,
-    int gemini)
-{
-	struct timeval tv = {srv->cfg->handshake_ms / 1000,
-	    (srv->cfg->handshake_ms % 1000) * 1000};
-	struct pending *p = calloc(1, sizeof(*p));
-
-	if (p == NULL || (p->ev = event_new(srv->base, fd,
-	    EV_READ | EV_PERSIST, pending_read, p)) == NULL) {
-		free(p);
-		close(fd);
-		log_warn("out of memory for a proxied connection");
-		return;
-	}
-	p->srv = srv;
-	p->fd = fd;
-	p->gemini = gemini;
-	p->next = srv->pending;
-	if (srv->pending)
-		srv->pending->prev = p;
-	srv->pending = p;
-	srv->npending++;
-	memcpy(&p->peer, peer, (size_t)len < sizeof(p->peer) ? (size_t)len
-							     : sizeof(p->peer));
-	event_add(p->ev, &tv);
-}
-
-static void
-gemini_proxied(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *peer, int len, void *arg)
-{
-	proxied(arg, fd, peer, len, 1);
-}
-
-static void
-gopher_proxied(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *peer, int len, void *arg)
-{
-	proxied(arg, fd, peer, len, 0);
-}
-
-static void
-resume_accepting(evutil_socket_t fd, short what, void *arg)
-{
-	struct server *srv = arg;
-
-	for (size_t i = 0; i < srv->nlisteners; i++)
-		evconnlistener_enable(srv->listeners[i]);
-}
-
-/*
- * Out of descriptors (or another accept error): stop accepting for a
- * moment instead of spinning on a listener that stays readable.
- */
-static void
-accept_error(struct evconnlistener *l, void *arg)
-{
-	struct server *srv = arg;
-	struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
-	int e = EVUTIL_SOCKET_ERROR();
-
-	log_warn("accept: %s; pausing %d ms", strerror(e), ACCEPT_PAUSE_MS);
-	for (size_t i = 0; i < srv->nlisteners; i++)
-		evconnlistener_disable(srv->listeners[i]);
-	evtimer_add(srv->resume, &tv);
-}
-
-/* One socket bound to addr:port; returns the fd or -1 with d filled. */
 static int
-bind_one(const char *addr, int port, struct diags *d)
+bind_one(const char *addr, int port, int shared, struct diags *d)
 {
 	struct addrinfo hints = {0}, *res;
 	char portstr[8];
@@ -294,6 +150,9 @@ bind_one(const char *addr, int port, struct diags *d)
 	if (fd == -1)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (shared &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+		goto fail;
 	if (res->ai_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto fail;
@@ -311,38 +170,66 @@ fail:
 }
 
 /*
- * Binds one protocol on every listen address, and on every proxy_listen
- * address with the PROXY-reading callback; returns the port, or -1.
+ * addr:port for every worker. A first bind without SO_REUSEPORT makes
+ * sure nobody listens there yet: with SO_REUSEPORT alone, a second
+ * capsuled (or anything of the same user) could bind the same port and
+ * silently take half the connections. Returns the port, or -1.
  */
 static int
-listen_proto(struct server *srv, const char *proto, int port,
-    evconnlistener_cb cb, evconnlistener_cb proxy_cb, struct diags *d)
+listen_addr(struct server *srv, const char *addr, int port, int gemini,
+    int proxied, struct diags *d)
+{
+	int probe, fd, defer = DEFER_ACCEPT_S;
+
+	if ((probe = bind_one(addr, port, 0, d)) == -1)
+		return -1;
+	if (port == 0)
+		port = local_port(probe);
+	close(probe);
+	for (size_t i = 0; i < srv->nworkers; i++) {
+		struct worker *w = &srv->workers[i];
+		struct listener *l = &w->listeners[w->nlisteners];
+
+		if ((fd = bind_one(addr, port, 1, d)) == -1)
+			return -1;
+		if (listen(fd, BACKLOG) == -1) {
+			diags_add(d, "listen", 0, 0, "%s port %d: %s", addr,
+			    port, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		l->deferred = setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
+		    &defer, sizeof(defer)) == 0;
+		l->fd = fd;
+		l->port = port;
+		l->gemini = gemini;
+		l->proxied = proxied;
+		l->w = w;
+		w->nlisteners++;
+	}
+	return port;
+}
+
+/*
+ * Binds one protocol on every listen address, and on every proxy_listen
+ * address (whose clients send a PROXY header first); returns the port,
+ * or -1.
+ */
+static int
+listen_proto(struct server *srv, const char *proto, int port, int gemini,
+    struct diags *d)
 {
 	const struct config *cfg = srv->cfg;
 	const struct config_list *lists[2] = {&cfg->listen, &cfg->proxy_listen};
-	struct evconnlistener *l;
-	int fd;
 
 	for (size_t k = 0; k < 2; k++) {
 		for (size_t i = 0; i < lists[k]->n; i++) {
 			const char *addr = lists[k]->v[i];
 
-			if ((fd = bind_one(addr, port, d)) == -1)
-				return -1;
 			/* Port 0: the first bind chooses, the others follow. */
-			if (port == 0)
-				port = local_port(fd);
-			l = evconnlistener_new(srv->base, k ? proxy_cb : cb, srv,
-			    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-			    BACKLOG, fd);
-			if (l == NULL) {
-				diags_add(d, "listen", 0, 0, "%s port %d: %s",
-				    addr, port, strerror(errno));
-				close(fd);
+			if ((port = listen_addr(srv, addr, port, gemini, (int)k,
+			    d)) == -1)
 				return -1;
-			}
-			evconnlistener_set_error_cb(l, accept_error);
-			srv->listeners[srv->nlisteners++] = l;
 			log_info("listening %s %s %d%s", proto, addr, port,
 			    k ? " proxy" : "");
 		}
@@ -350,15 +237,37 @@ listen_proto(struct server *srv, const char *proto, int port,
 	return port;
 }
 
+/* One per CPU this process may run on (taskset and cpusets count). */
+static size_t
+workers_wanted(const struct config *cfg)
+{
+	cpu_set_t set;
+	long n = cfg->workers;
+
+	if (n == 0)
+		n = sched_getaffinity(0, sizeof(set), &set) == 0
+		    ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (size_t)n;
+}
+
 int
 server_listen(struct server *srv, struct diags *d)
 {
 	const struct config *cfg = srv->cfg;
 
+	if (pthread_mutex_init(&srv->lock, NULL) != 0) {
+		diags_add(d, "listen", 0, 0, "cannot make a lock");
+		return -1;
+	}
+	srv->lock_ready = 1;
+	atomic_store(&srv->max_connections, cfg->max_connections);
 	srv->limits = limits_new((unsigned)cfg->max_per_address, cfg->rate,
 	    cfg->burst);
-	if ((srv->resume = evtimer_new(srv->base, resume_accepting, srv)) ==
-	    NULL || srv->limits == NULL) {
+	srv->nworkers = workers_wanted(cfg);
+	srv->workers = calloc(srv->nworkers, sizeof(*srv->workers));
+	srv->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (srv->limits == NULL || srv->workers == NULL || srv->done_fd == -1) {
 		diags_add(d, "listen", 0, 0, "out of memory");
 		return -1;
 	}
@@ -368,35 +277,42 @@ server_listen(struct server *srv, struct diags *d)
 	}
 	if (cfg->gemini_port != -1 &&
 	    (srv->gemini_port = listen_proto(srv, "gemini", cfg->gemini_port,
-		gemini_accepted, gemini_proxied, d)) == -1)
+		1, d)) == -1)
 		return -1;
 	if (cfg->gopher_port != -1 &&
 	    (srv->gopher_port = listen_proto(srv, "gopher", cfg->gopher_port,
-		gopher_accepted, gopher_proxied, d)) == -1)
+		0, d)) == -1)
 		return -1;
+	for (size_t i = 0; i < srv->nworkers; i++)
+		if (worker_init(&srv->workers[i], srv, (int)i) == -1) {
+			diags_add(d, "listen", 0, 0, "cannot start worker %zu",
+			    i);
+			return -1;
+		}
 	return 0;
-}
-
-void
-server_gopher_opts(const struct server *srv, struct gopher_opts *go)
-{
-	const struct config *cfg = srv->cfg;
-
-	go->host = cfg->gopher_host ? cfg->gopher_host : cfg->host;
-	go->port = cfg->gopher_public_port ? cfg->gopher_public_port
-					   : srv->gopher_port;
-	go->width = (size_t)cfg->gopher_width;
-	go->gemini_host = cfg->host;
 }
 
 struct snapshot *
 server_load(struct server *srv, struct diags *d)
 {
-	struct render_opts o = {srv->cfg->host, srv->gemini_port};
+	const struct config *cfg = srv->cfg;
+	struct render_opts o = {cfg->host, srv->gemini_port};
 	struct gopher_opts go;
+	struct snapshot *snap;
 
-	server_gopher_opts(srv, &go);
-	return content_load(srv->cfg->root, &o, &go, d);
+	go.host = cfg->gopher_host ? cfg->gopher_host : cfg->host;
+	go.port = cfg->gopher_public_port ? cfg->gopher_public_port
+					  : srv->gopher_port;
+	go.width = (size_t)cfg->gopher_width;
+	go.gemini_host = cfg->host;
+	snap = content_load(cfg->root, &o, &go, d);
+	if (snap && snapshot_serve(snap, cfg, srv->gemini_port,
+	    srv->gopher_port) == -1) {
+		diags_add(d, cfg->root, 0, 0, "out of memory");
+		snapshot_unref(snap);
+		return NULL;
+	}
+	return snap;
 }
 
 static int
@@ -442,7 +358,7 @@ static void
 reconfigure(struct server *srv, struct config *nc)
 {
 	struct config *old = srv->cfg, prev;
-	struct limits *l;
+	struct limits *l, *swap;
 
 	KEEP(listen, same_list(&old->listen, &nc->listen));
 	KEEP(proxy_listen, same_list(&old->proxy_listen, &nc->proxy_listen));
@@ -452,6 +368,7 @@ reconfigure(struct server *srv, struct config *nc)
 	KEEP(group, same_string(old->group, nc->group));
 	KEEP(chroot, old->chroot == nc->chroot);
 	KEEP(log, same_string(old->log, nc->log));
+	KEEP(workers, old->workers == nc->workers);
 	if (nc->chroot)
 		KEEP(root, 1); /* "/" inside the chroot, whatever the file says */
 	prev = *old;
@@ -461,9 +378,13 @@ reconfigure(struct server *srv, struct config *nc)
 	if (l != NULL) {
 		/* Open connections release into a table that never counted
 		 * them, which is harmless: the count starts afresh. */
-		limits_free(srv->limits);
+		pthread_mutex_lock(&srv->lock);
+		swap = srv->limits;
 		srv->limits = l;
+		pthread_mutex_unlock(&srv->lock);
+		limits_free(swap);
 	}
+	atomic_store(&srv->max_connections, old->max_connections);
 	log_set_format(old->log_format, old->anonymize);
 }
 
@@ -477,8 +398,8 @@ static void
 reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
-	struct snapshot *snap;
-	SSL_CTX *ctx;
+	struct snapshot *snap, *old;
+	SSL_CTX *ctx, *swap;
 	struct diags d;
 
 	diags_init(&d);
@@ -497,8 +418,11 @@ reload(evutil_socket_t sig, short what, void *arg)
 	}
 	if ((ctx = tls_server_ctx(srv->cfg->cert_dir, srv->cfg->host,
 	    srv->cfg->aliases.v, srv->cfg->aliases.n, &d)) != NULL) {
-		SSL_CTX_free(srv->ssl_ctx);
+		pthread_mutex_lock(&srv->lock);
+		swap = srv->ssl_ctx;
 		srv->ssl_ctx = ctx;
+		pthread_mutex_unlock(&srv->lock);
+		SSL_CTX_free(swap);
 	} else {
 		diags_print(&d, stderr, "reload: ");
 		log_warn("reload: keeping the previous certificate");
@@ -512,110 +436,128 @@ reload(evutil_socket_t sig, short what, void *arg)
 		    "content", d.n);
 		snapshot_unref(snap);
 	} else {
-		snapshot_unref(srv->snap);
-		srv->snap = snap;
 		log_info("reloaded: %zu posts, %zu pages", snap->site.nposts,
 		    snap->site.npages);
+		pthread_mutex_lock(&srv->lock);
+		old = srv->snap;
+		srv->snap = snap;
+		pthread_mutex_unlock(&srv->lock);
+		snapshot_unref(old); /* or its last connection will */
 	}
 	diags_free(&d);
 }
 
-void
-server_conn_ended(struct server *srv)
+
+/* A worker has finished: when all have, the control loop ends too. */
+static void
+worker_finished(evutil_socket_t fd, short what, void *arg)
 {
-	if (srv->stopping && srv->nconns == 0)
+	struct server *srv = arg;
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	srv->running -= n < srv->running ? (size_t)n : srv->running;
+	if (srv->running == 0)
 		event_base_loopbreak(srv->base);
 }
 
-static void
-stop_now(evutil_socket_t fd, short what, void *arg)
+void
+server_worker_done(struct server *srv)
 {
-	struct server *srv = arg;
+	uint64_t one = 1;
 
-	log_warn("stopping: %zu connections cut at the deadline", srv->nconns);
-	conn_close_all(srv, "server stopping");
-	event_base_loopbreak(srv->base);
+	(void)!write(srv->done_fd, &one, sizeof(one));
 }
 
-/*
- * The first SIGTERM (or SIGINT) stops accepting and lets the answers in
- * flight finish, for at most STOP_GRACE_MS; a second one ends them now.
- */
 static void
 reopen_log(evutil_socket_t sig, short what, void *arg)
 {
 	log_reopen();
 }
 
+/*
+ * The first SIGTERM (or SIGINT) stops accepting and lets the answers in
+ * flight finish, for a grace time; a second one ends them now.
+ */
 static void
 stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
-	struct timeval tv = {STOP_GRACE_MS / 1000, 0};
 
-	if (srv->stopping) {
-		stop_now(-1, 0, srv);
-		return;
-	}
+	if (!srv->stopping)
+		log_info("signal %d: stopping, %zu connections open",
+		    (int)sig, atomic_load(&srv->nconns));
 	srv->stopping = 1;
-	log_info("signal %d: stopping, %zu connections open", (int)sig,
-	    srv->nconns);
-	for (size_t i = 0; i < srv->nlisteners; i++)
-		evconnlistener_free(srv->listeners[i]);
-	srv->nlisteners = 0;
-	evtimer_del(srv->resume);
-	if (srv->nconns == 0) {
-		event_base_loopbreak(srv->base);
-		return;
-	}
-	srv->stop_deadline = evtimer_new(srv->base, stop_now, srv);
-	if (srv->stop_deadline == NULL)
-		stop_now(-1, 0, srv);
-	else
-		evtimer_add(srv->stop_deadline, &tv);
+	for (size_t i = 0; i < srv->nworkers; i++)
+		worker_stop(&srv->workers[i]);
 }
 
 int
 server_run(struct server *srv)
 {
+	sigset_t all, old;
+	int rc = 0;
+
 	srv->sig_hup = evsignal_new(srv->base, SIGHUP, reload, srv);
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, stop, srv);
 	srv->sig_int = evsignal_new(srv->base, SIGINT, stop, srv);
 	srv->sig_usr1 = evsignal_new(srv->base, SIGUSR1, reopen_log, srv);
-	if (!srv->sig_hup || !srv->sig_term || !srv->sig_int || !srv->sig_usr1)
+	srv->done = event_new(srv->base, srv->done_fd, EV_READ | EV_PERSIST,
+	    worker_finished, srv);
+	if (!srv->sig_hup || !srv->sig_term || !srv->sig_int ||
+	    !srv->sig_usr1 || !srv->done)
 		return -1;
 	evsignal_add(srv->sig_usr1, NULL);
 	evsignal_add(srv->sig_hup, NULL);
 	evsignal_add(srv->sig_term, NULL);
 	evsignal_add(srv->sig_int, NULL);
+	event_add(srv->done, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return event_base_dispatch(srv->base) == -1 ? -1 : 0;
+	/* Signals are the control thread's: the workers block them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (size_t i = 0; i < srv->nworkers; i++) {
+		if (worker_start(&srv->workers[i]) == -1) {
+			log_warn("cannot start worker %zu", i);
+			rc = -1;
+			break;
+		}
+		srv->running++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == -1)
+		stop(SIGTERM, 0, srv);
+	if (srv->running > 0 && event_base_dispatch(srv->base) == -1)
+		rc = -1;
+	for (size_t i = 0; i < srv->nworkers; i++)
+		worker_free(&srv->workers[i]);
+	srv->nworkers = 0;
+	return rc;
 }
 
 void
 server_free(struct server *srv)
 {
-	for (size_t i = 0; i < srv->nlisteners; i++)
-		evconnlistener_free(srv->listeners[i]);
-	if (srv->sig_hup)
-		event_free(srv->sig_hup);
-	if (srv->sig_term)
-		event_free(srv->sig_term);
-	if (srv->sig_int)
-		event_free(srv->sig_int);
-	if (srv->sig_usr1)
-		event_free(srv->sig_usr1);
-	if (srv->resume)
-		event_free(srv->resume);
-	if (srv->stop_deadline)
-		event_free(srv->stop_deadline);
-	conn_close_all(srv, "server stopping");
-	while (srv->pending)
-		pending_end(srv->pending, "server stopping");
+	struct event *evs[] = {srv->sig_hup, srv->sig_term, srv->sig_int,
+	    srv->sig_usr1, srv->done};
+
+	for (size_t i = 0; i < srv->nworkers; i++)
+		worker_free(&srv->workers[i]);
+	free(srv->workers);
+	srv->workers = NULL;
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i])
+			event_free(evs[i]);
+	if (srv->done_fd > 0)
+		close(srv->done_fd);
 	snapshot_unref(srv->snap);
 	limits_free(srv->limits);
 	if (srv->ssl_ctx)
 		SSL_CTX_free(srv->ssl_ctx);
 	if (srv->base)
 		event_base_free(srv->base);
+	if (srv->lock_ready)
+		pthread_mutex_destroy(&srv->lock);
+	log_flush();
 }

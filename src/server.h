@@ -1,73 +1,91 @@
 /*
- * server: the event loop, the listening sockets, signals and the current
- * snapshot. Connections of each protocol live in their own module.
+ * server: what every worker shares, and the control thread that owns it.
+ *
+ * The control thread binds the listening sockets (one set per worker),
+ * starts the workers (worker.c: one event loop per thread), and then only
+ * waits for signals: SIGHUP reloads the configuration, the certificate
+ * and the content, SIGTERM stops, SIGUSR1 reopens the log. Workers read
+ * the shared state through the functions below; the current snapshot and
+ * TLS context are swapped under a lock and reference-counted, so a
+ * connection keeps what it started with.
  */
 #ifndef CAPSULED_SERVER_H
 #define CAPSULED_SERVER_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include <event2/event.h>
-#include <event2/listener.h>
 #include <openssl/ssl.h>
 
 #include "config.h"
 #include "diag.h"
 #include "snapshot.h"
 
+struct worker;
+
 struct server {
-	struct event_base *base;
-	struct config *cfg;
-	SSL_CTX *ssl_ctx;
-	struct snapshot *snap;         /* what new requests are served from */
-	struct evconnlistener *listeners[4 * CONFIG_MAX_LIST];
-	size_t nlisteners;
+	struct config *cfg;            /* the control thread's settings */
+	struct event_base *base;       /* the control thread's loop */
 	int gemini_port;               /* the bound ports (port 0 resolved) */
 	int gopher_port;
-	struct event *sig_hup, *sig_term, *sig_int, *sig_usr1, *resume;
-	size_t nconns;                 /* open connections */
-	struct conn *conns;            /* ... all of them, to end on stop */
-	struct pending *pending;       /* PROXY headers being read */
-	size_t npending;
-	int stopping;                  /* SIGTERM seen: no new connections */
-	struct event *stop_deadline;
+	struct worker *workers;
+	size_t nworkers;
+	size_t running;                /* workers not yet finished */
+	int done_fd;                   /* eventfd: a worker has finished */
+	struct event *done;
+	struct event *sig_hup, *sig_term, *sig_int, *sig_usr1;
+	int stopping;
+	/* Read by the workers; lock guards the three pointers. */
+	pthread_mutex_t lock;
+	int lock_ready;
+	struct snapshot *snap;         /* what new connections are served from */
+	SSL_CTX *ssl_ctx;              /* ... and their TLS context */
 	struct limits *limits;         /* per client address */
+	atomic_size_t nconns;          /* open connections, all workers */
+	atomic_int max_connections;    /* the cap on nconns (reload sets it) */
 	/* Reads the configuration again (SIGHUP); NULL: no reread. */
 	int (*reread)(struct config *out, struct diags *d);
 };
 
-struct conn;
-
 /*
- * Binds every listen address for each protocol (IPv6 ones IPv6-only, so
- * each family is bound explicitly). With port 0 the first bind picks the
- * port and the others reuse it. Prints "listening PROTO ADDR PORT" for
- * each.
+ * Binds every listen address for each protocol, once per worker
+ * (SO_REUSEPORT; IPv6 ones IPv6-only, so each family is bound
+ * explicitly). With port 0 the first bind picks the port and the others
+ * reuse it. Prints "listening PROTO ADDR PORT" for each address.
  */
 int server_listen(struct server *srv, struct diags *d);
-
-/* What Gopher menus name: the public host and port, and the width. */
-struct gopher_opts;
-void server_gopher_opts(const struct server *srv, struct gopher_opts *go);
 
 /* Loads the content tree into a new snapshot (NULL on a fatal problem). */
 struct snapshot *server_load(struct server *srv, struct diags *d);
 
-/* Serves until SIGTERM or SIGINT; SIGHUP reloads the content. */
+/* Starts the workers and serves until SIGTERM or SIGINT. */
 int server_run(struct server *srv);
 
-/*
- * Decides about a new connection before any byte is read: 1 to serve it
- * (c->counted and c->slow_down set), 0 when it was closed at once (over
- * the total cap, or too many open from its address) and logged.
- */
-struct conn;
-struct pending;
-int server_admit(struct server *srv, int fd, const struct sockaddr *peer,
-    const char *proto, int *counted, int *slow_down);
+/* The current snapshot, referenced (any thread). */
+struct snapshot *server_snapshot(struct server *srv);
 
-/* A connection has ended: a stopping server may now be done. */
-void server_conn_ended(struct server *srv);
+/* The current TLS context, referenced (any thread). */
+SSL_CTX *server_ssl_ctx(struct server *srv);
+
+/*
+ * Decides about a new connection before any byte is read (any thread):
+ * 1 to serve it (*counted and *slow_down set), 0 when it must be closed
+ * at once, with why saying why (over the total cap, or too many open
+ * from its address).
+ */
+int server_admit(struct server *srv, const struct sockaddr *peer,
+    int *counted, int *slow_down, const char **why);
+
+/*
+ * A connection admitted by server_admit has ended (any thread); peer,
+ * when the limits counted it, to release its place.
+ */
+void server_conn_closed(struct server *srv, const struct sockaddr *peer);
+
+/* A worker's thread is about to end (called from it). */
+void server_worker_done(struct server *srv);
 
 void server_free(struct server *srv);
 

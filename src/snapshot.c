@@ -38,5 +38,23 @@ snapshot_unref(struct snapshot *s)
 	routes_free(&s->gopher);
 	routes_free(&s->gopher_plus);
 	site_free(&s->site);
+	config_free(&s->cfg);
 	free(s);
+}
+
+int
+snapshot_serve(struct snapshot *s, const struct config *cfg,
+    int gemini_port, int gopher_port)
+{
+	const struct config *c = &s->cfg;
+
+	if (config_copy(&s->cfg, cfg) == -1)
+		return -1;
+	s->gemini_port = gemini_port;
+	s->gopher_opts.host = c->gopher_host ? c->gopher_host : c->host;
+	s->gopher_opts.port = c->gopher_public_port ? c->gopher_public_port
+						    : gopher_port;
+	s->gopher_opts.width = (size_t)c->gopher_width;
+	s->gopher_opts.gemini_host = c->host;
+	return 0;
 }

@@ -5,6 +5,10 @@
  * A connection takes a reference when it starts and drops it when it
  * closes; a reload builds a new snapshot beside the old one and swaps the
  * server's pointer, so the old one is freed by its last connection.
+ *
+ * It also holds what it was built with (a copy of the settings, the
+ * bound ports), so that a connection reads nothing that a reload on
+ * another thread could change under it.
  */
 #ifndef CAPSULED_SNAPSHOT_H
 #define CAPSULED_SNAPSHOT_H
@@ -12,6 +16,8 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "config.h"
+#include "render_gopher.h"
 #include "route.h"
 #include "site.h"
 
@@ -22,11 +28,21 @@ struct snapshot {
 	struct routes gopher;  /* selector -> menu or text */
 	struct routes gopher_plus; /* selector -> Gopher+ form of a menu */
 	time_t loaded;
+	struct config cfg;     /* the settings it was rendered with (a copy) */
+	int gemini_port;       /* bound: a request may name it */
+	struct gopher_opts gopher_opts; /* what search menus name */
 };
 
 /* A new empty snapshot holding one reference. */
 struct snapshot *snapshot_new(void);
 struct snapshot *snapshot_ref(struct snapshot *s);
+
+/*
+ * Gives s what it was rendered with: a copy of cfg, the bound ports.
+ * Returns -1 on memory.
+ */
+int snapshot_serve(struct snapshot *s, const struct config *cfg,
+    int gemini_port, int gopher_port);
 void snapshot_unref(struct snapshot *s);
 
 #endif

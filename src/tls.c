@@ -176,6 +176,11 @@ host_ctx(const char *cert_dir, const char *host, struct diags *d)
 	SSL_CTX_set_num_tickets(ctx, 1);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"capsuled",
 	    8);
+	/*
+	 * A record's header and body in one read(2), not two (gemini.c
+	 * reads the socket through OpenSSL, and asks for one line only).
+	 */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	if (SSL_CTX_use_certificate_chain_file(ctx, crt) != 1) {
 		ssl_diag(d, crt, "cannot load certificate");
 		goto fail;

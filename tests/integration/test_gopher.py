@@ -901,12 +901,17 @@ def test_per_address_cap():
     lim = limited_server(["--max-per-address", "2", "--rate", "0"])
     held = []
     try:
+        # Each sends a first byte: a silent client stays in the kernel
+        # (TCP_DEFER_ACCEPT) and is not counted until its first second
+        # is up.
         for _ in range(2):
             held.append(connect(lim))
+            held[-1].sendall(b"/")
         time.sleep(0.2)    # both accepted and counted
         r = Reply(b"")
         t0 = time.monotonic()
         s = connect(lim)
+        s.sendall(b"/")
         try:
             read_to_end(s, r)
         finally:
