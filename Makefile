@@ -30,7 +30,7 @@ PURE = utf8 buf ytree diag date frontmatter url selector proxy gemtext wrap \
        site tags search route render_gemini render_gopher
 # Modules that touch files, the network, the clock or the process.
 WORLD = log config content snapshot tls conn worker proxied server gemini \
-        gopher sandbox import
+        gopher sandbox import getpid tickets
 SRCS = $(PURE) $(WORLD) main
 
 PURE_OBJS = $(PURE:%=$(B)/%.o)

@@ -13,13 +13,35 @@
 #include "snapshot.h"
 #include "worker.h"
 
-/* Where the protocol's own socket callback is kept while lingering. */
-static void linger_read(evutil_socket_t fd, short what, void *arg);
-
-static event_callback_fn
-io_callback(struct conn *c)
+/*
+ * The client's last bytes, thrown away until its FIN (or the deadline).
+ * closed: the FIN has come (EV_CLOSED), so a short read took the last.
+ */
+static void
+linger_read(struct conn *c, int closed)
 {
-	return event_get_callback(&c->ev);
+	char sink[4096];
+	ssize_t n;
+
+	do
+		n = read(c->fd, sink, sizeof(sink));
+	while (n == -1 && errno == EINTR);
+	if ((n > 0 && (!closed || (size_t)n == sizeof(sink))) ||
+	    (n == -1 && errno == EAGAIN))
+		return;
+	c->close(c, NULL);
+}
+
+/* The socket's one callback: the protocol's, or the linger's. */
+static void
+conn_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->lingering)
+		linger_read(c, (what & EV_CLOSED) != 0);
+	else
+		c->on_io(fd, what, c);
 }
 
 void
@@ -38,8 +60,9 @@ conn_start(struct conn *c, struct worker *w, const char *proto, int fd,
 	memcpy(&c->peer, peer, peer->sa_family == AF_INET6
 	    ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	c->snap = server_snapshot(w->srv);
+	c->on_io = on_io;
 	/* Assigned, not allocated: the events live in c (see worker.c). */
-	event_assign(&c->ev, w->base, fd, 0, on_io, c);
+	event_assign(&c->ev, w->base, fd, 0, conn_io, c);
 	evtimer_assign(&c->timer, w->base, on_timeout, c);
 	c->io = CONN_IDLE;
 	w->nconns++;
@@ -60,8 +83,6 @@ conn_arm(struct conn *c, int ms)
 void
 conn_wait(struct conn *c, enum conn_io io)
 {
-	event_callback_fn cb = io_callback(c);
-
 	if (c->io == io)
 		return;
 	if (c->io != CONN_IDLE)
@@ -70,7 +91,8 @@ conn_wait(struct conn *c, enum conn_io io)
 	if (io == CONN_IDLE)
 		return;
 	event_assign(&c->ev, c->w->base, c->fd,
-	    (io == CONN_READ ? EV_READ : EV_WRITE) | EV_PERSIST, cb, c);
+	    (io == CONN_READ ? EV_READ | EV_CLOSED : EV_WRITE) | EV_PERSIST,
+	    conn_io, c);
 	event_add(&c->ev, NULL);
 }
 
@@ -151,21 +173,6 @@ conn_log(struct conn *c, const char *note)
 	    c->bytes, &took, note ? note : c->note);
 }
 
-/* The client's last bytes, thrown away until its FIN (or the deadline). */
-static void
-linger_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct conn *c = arg;
-	char sink[4096];
-	ssize_t n;
-
-	while ((n = read(fd, sink, sizeof(sink))) > 0)
-		;
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	c->close(c, NULL);
-}
-
 void
 conn_finish(struct conn *c, enum conn_finish how)
 {
@@ -180,12 +187,8 @@ conn_finish(struct conn *c, enum conn_finish how)
 		return;
 	}
 	shutdown(c->fd, SHUT_WR);
-	if (c->io != CONN_IDLE)
-		event_del(&c->ev);
-	event_assign(&c->ev, c->w->base, c->fd, EV_READ | EV_PERSIST,
-	    linger_read, c);
-	event_add(&c->ev, NULL);
-	c->io = CONN_READ;
+	c->lingering = 1;
+	conn_wait(c, CONN_READ);
 	conn_arm(c, CONN_LINGER_MS);
 }
 

@@ -41,6 +41,7 @@ struct conn {
 	struct snapshot *snap; /* everything it is served from, since accept */
 	int fd;
 	enum conn_io io;       /* what ev waits for */
+	event_callback_fn on_io; /* the protocol's, for ev */
 	struct event ev;       /* the socket */
 	struct event timer;    /* the current phase's deadline */
 	struct timespec start;
@@ -48,6 +49,7 @@ struct conn {
 	unsigned counted : 1;  /* admitted by the per-address limits */
 	unsigned slow_down : 1; /* over its rate: answer 44 or an error item */
 	unsigned logged : 1;
+	unsigned lingering : 1; /* answered: reading until the client's FIN */
 	const char *note;      /* why it ended early, for the log */
 	int status;            /* Gemini status sent, or 0 */
 	size_t bytes;          /* response bytes */

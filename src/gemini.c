@@ -31,6 +31,8 @@
 
 /* Longest line we ever look at: the URI, CR and LF. */
 #define LINE_MAX_BYTES (URL_MAX + 2)
+/* Plaintext encrypted at a time: most pages whole, four TLS records. */
+#define ANSWER_PIECE (64 * 1024)
 
 enum phase { HELLO, HANDSHAKE, REQUEST, WRITING };
 
@@ -45,6 +47,12 @@ struct gconn {
 	struct buf tx;      /* what OpenSSL wrote and the socket has not */
 	int local_port;
 	enum phase phase;
+	int drained;        /* a short read emptied the socket; no event since */
+	/* The answer, encrypted piece by piece as the socket drains. */
+	const char *body;
+	size_t body_len, body_off;
+	char *body_owned;
+	int shut;           /* close_notify written */
 };
 
 /* Every path out of a connection ends here. */
@@ -54,6 +62,7 @@ gconn_free(struct gconn *g, const char *note)
 	/* conn is the first member: the two pointers are one. */
 	SSL_free(g->ssl);
 	buf_free(&g->tx);
+	free(g->body_owned);
 	conn_end(&g->c, note);
 	free(g);
 }
@@ -94,11 +103,21 @@ bio_read(BIO *b, char *out, int len)
 	ssize_t n;
 
 	BIO_clear_retry_flags(b);
+	/*
+	 * After a short read the socket is known empty until the loop says
+	 * otherwise: OpenSSL's next read (right after each flight) would
+	 * only hear EAGAIN from the kernel.
+	 */
+	if (g->drained) {
+		BIO_set_retry_read(b);
+		return -1;
+	}
 	do
 		n = read(g->c.fd, out, (size_t)len);
 	while (n == -1 && errno == EINTR);
 	if (n == -1 && errno == EAGAIN)
 		BIO_set_retry_read(b);
+	g->drained = n == -1 ? errno == EAGAIN : n > 0 && n < len;
 	return (int)n;
 }
 
@@ -168,6 +187,9 @@ tls_failed(struct gconn *g, int rc)
 		    phase_names[g->phase], err == SSL_ERROR_SYSCALL
 		    ? strerror(errno) : "failed");
 	ERR_clear_error();
+	/* The alert OpenSSL wrote (protocol_version...), best effort. */
+	if (g->c.out == NULL && g->tx.len > 0)
+		(void)!write(g->c.fd, g->tx.data, g->tx.len);
 	gconn_free(g, note);
 }
 
@@ -205,26 +227,57 @@ send_tx(struct gconn *g)
 }
 
 /*
- * The answer, encrypted at once: the BIO takes every byte, so SSL_write
- * and SSL_shutdown (our close_notify) never wait; the socket then gets
- * ticket, answer and close_notify in one write.
+ * Encrypts the answer a piece at a time, as the socket takes it, so a
+ * client that reads slowly (or never) holds one piece of ciphertext, not
+ * a copy of a whole page. An answer that fits one piece goes out with
+ * the ticket and close_notify in a single write. Returns 1 when all of
+ * it is out, 0 when waiting for the socket, -1 when g is gone.
  */
-static void
-respond_bytes(struct gconn *g, const char *data, size_t len, int status)
+static int
+pump(struct gconn *g)
 {
 	int rc;
 
+	for (;;) {
+		if (g->body_off < g->body_len) {
+			size_t n = g->body_len - g->body_off;
+
+			if (n > ANSWER_PIECE)
+				n = ANSWER_PIECE;
+			if ((rc = SSL_write(g->ssl, g->body + g->body_off,
+			    (int)n)) <= 0) {
+				tls_failed(g, rc);
+				return -1;
+			}
+			g->body_off += n;
+		}
+		if (g->body_off == g->body_len && !g->shut) {
+			/* Our close_notify: the BIO takes it, never waits. */
+			if (SSL_shutdown(g->ssl) < 0)
+				ERR_clear_error();
+			g->shut = 1;
+		}
+		if ((rc = send_tx(g)) != 1 || g->shut)
+			return rc;
+	}
+}
+
+/*
+ * The answer: len bytes at data, the snapshot's (held until the
+ * connection ends) or, when owned is data, this connection's to free.
+ */
+static void
+respond_bytes(struct gconn *g, const char *data, size_t len, int status,
+    char *owned)
+{
 	g->c.status = status;
 	g->c.bytes = len;
 	g->phase = WRITING;
+	g->body = data;
+	g->body_len = len;
+	g->body_owned = owned;
 	conn_arm(&g->c, g->c.snap->cfg.write_ms);
-	if (len > 0 && (rc = SSL_write(g->ssl, data, (int)len)) <= 0) {
-		tls_failed(g, rc);
-		return;
-	}
-	if (SSL_shutdown(g->ssl) < 0)
-		ERR_clear_error();
-	if (send_tx(g) == 1)
+	if (pump(g) == 1)
 		conn_finish(&g->c, CONN_LINGER);
 }
 
@@ -234,8 +287,9 @@ respond_status(struct gconn *g, int status, const char *meta)
 	char line[256];
 	int n;
 
+	/* Shorter than a piece: encrypted before this returns. */
 	n = snprintf(line, sizeof(line), "%d %s\r\n", status, meta);
-	respond_bytes(g, line, (size_t)n, status);
+	respond_bytes(g, line, (size_t)n, status, NULL);
 }
 
 /*
@@ -246,18 +300,18 @@ static void
 serve_search(struct gconn *g, const char *query)
 {
 	struct buf b;
+	size_t len;
+	char *data;
 	int status;
 
 	buf_init(&b);
 	status = render_gemini_search(&b, &g->c.snap->site, query,
 	    strlen(query));
-	if (b.failed) {
-		buf_free(&b);
+	if ((data = buf_steal(&b, &len)) == NULL) {
 		respond_status(g, 40, "Out of memory, try again");
 		return;
 	}
-	respond_bytes(g, b.data, b.len, status);
-	buf_free(&b);
+	respond_bytes(g, data, len, status, data);
 }
 
 /* The host, or one of its aliases (old names kept alive). */
@@ -314,7 +368,7 @@ serve(struct gconn *g, const char *line, size_t len)
 		respond_status(g, 51, "Not found");
 		return;
 	}
-	respond_bytes(g, r->data, r->len, r->status);
+	respond_bytes(g, r->data, r->len, r->status, NULL);
 }
 
 /*
@@ -393,15 +447,16 @@ gconn_io(evutil_socket_t fd, short what, void *arg)
 {
 	struct gconn *g = arg;
 
+	g->drained = 0;
 	if (g->c.out != NULL) {
-		/* The socket had no room: the rest of what OpenSSL wrote. */
-		if (send_tx(g) != 1)
-			return;
+		/* The socket had room again: the rest, and what follows. */
 		if (g->phase == WRITING) {
-			conn_finish(&g->c, CONN_LINGER);
+			if (pump(g) == 1)
+				conn_finish(&g->c, CONN_LINGER);
 			return;
 		}
-		conn_wait(&g->c, CONN_READ);
+		if (send_tx(g) == 1)
+			conn_wait(&g->c, CONN_READ);
 		return;
 	}
 	if (g->phase == HELLO) {

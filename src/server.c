@@ -436,13 +436,14 @@ reload(evutil_socket_t sig, short what, void *arg)
 		    "content", d.n);
 		snapshot_unref(snap);
 	} else {
-		log_info("reloaded: %zu posts, %zu pages", snap->site.nposts,
-		    snap->site.npages);
 		pthread_mutex_lock(&srv->lock);
 		old = srv->snap;
 		srv->snap = snap;
 		pthread_mutex_unlock(&srv->lock);
 		snapshot_unref(old); /* or its last connection will */
+		/* Said once it is true: a test may ask for the new at once. */
+		log_info("reloaded: %zu posts, %zu pages", snap->site.nposts,
+		    snap->site.npages);
 	}
 	diags_free(&d);
 }

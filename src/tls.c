@@ -17,6 +17,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "tickets.h"
+
 #define CERT_DAYS (100 * 365)
 
 static void
@@ -181,6 +183,28 @@ host_ctx(const char *cert_dir, const char *host, struct diags *d)
 	 * reads the socket through OpenSSL, and asks for one line only).
 	 */
 	SSL_CTX_set_read_ahead(ctx, 1);
+	/*
+	 * AES-128 with SHA-256 first: as strong as a client needs, and the
+	 * handshake's key schedule is HMAC-SHA-256, which CPUs with SHA
+	 * extensions run about twice as fast as the SHA-384 of OpenSSL's
+	 * default first choice (bench/: a tenth of a full handshake).
+	 */
+	SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:"
+	    "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384");
+	SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:"
+	    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"
+	    "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384:"
+	    "ECDHE-RSA-AES256-GCM-SHA384");
+	/*
+	 * Resumption is by ticket only (TLS 1.3 and 1.2 alike): no session
+	 * cache to fill at every handshake and to sweep, shared by no lock
+	 * among the workers.
+	 */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	if (tickets_use(ctx) == -1) {
+		ssl_diag(d, crt, "cannot set up session tickets");
+		goto fail;
+	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, crt) != 1) {
 		ssl_diag(d, crt, "cannot load certificate");
 		goto fail;

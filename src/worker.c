@@ -2,6 +2,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #define ACCEPT_PAUSE_MS 100
 #define STOP_GRACE_MS 10000 /* answers in flight get this long on SIGTERM */
+#define TRIM_AFTER_S 1      /* idle this long: free memory goes back */
 
 void
 worker_dispatch(struct worker *w, struct listener *l, int fd,
@@ -147,8 +149,29 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 void
 worker_conn_ended(struct worker *w)
 {
-	if (w->stopping && w->nconns + w->npending == 0)
+	struct timeval tv = {TRIM_AFTER_S, 0};
+
+	if (w->nconns + w->npending > 0)
+		return;
+	if (w->stopping)
 		event_base_loopbreak(w->base);
+	else if (!evtimer_pending(w->trim, NULL))
+		evtimer_add(w->trim, &tv);
+}
+
+/*
+ * Idle for a while: the memory a burst needed goes back to the system.
+ * Each thread allocates from its own malloc arena, and glibc returns an
+ * arena's free pages only when asked (docs/ROBUSTNESS.md: without this,
+ * waves of slow clients left RSS a little higher after each).
+ */
+static void
+trim_memory(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	if (w->nconns + w->npending == 0)
+		malloc_trim(0);
 }
 
 static void
@@ -195,7 +218,8 @@ worker_init(struct worker *w, struct server *srv, int id)
 		on_wake, w)) == NULL ||
 	    (w->resume = evtimer_new(w->base, resume_accepting, w)) == NULL ||
 	    (w->stop_deadline = evtimer_new(w->base, stop_now, w)) == NULL ||
-	    (w->flush = event_new(w->base, -1, 0, flush_log, w)) == NULL)
+	    (w->flush = event_new(w->base, -1, 0, flush_log, w)) == NULL ||
+	    (w->trim = evtimer_new(w->base, trim_memory, w)) == NULL)
 		return -1;
 	event_add(w->wake, NULL);
 	for (size_t i = 0; i < w->nlisteners; i++) {
@@ -243,7 +267,8 @@ worker_stop(struct worker *w)
 void
 worker_free(struct worker *w)
 {
-	struct event *evs[] = {w->wake, w->resume, w->stop_deadline, w->flush};
+	struct event *evs[] = {w->wake, w->resume, w->stop_deadline, w->flush,
+	    w->trim};
 
 	if (w->started)
 		pthread_join(w->thread, NULL);

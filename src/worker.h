@@ -47,6 +47,7 @@ struct worker {
 	size_t npending;
 	struct event *resume;     /* accepting again after EMFILE */
 	struct event *flush;      /* the log lines of this turn */
+	struct event *trim;       /* memory back to the system when idle */
 	struct event *stop_deadline;
 	int wake_fd;              /* eventfd: the control thread's knock */
 	struct event *wake;

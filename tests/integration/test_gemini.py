@@ -13,6 +13,7 @@ import concurrent.futures
 import datetime
 import os
 import re
+import signal
 import socket
 import ssl
 import sys
@@ -752,6 +753,85 @@ def t_same_certificate():
           "no localhost.crt in the cert dir: %r" % os.listdir(srv.cert_dir))
 
 
+# ------------------------------------------------------- resumption
+
+def fetch_session(ctx, session=None):
+    """One request; returns (status, session_reused, the new session)."""
+    sock = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+    try:
+        s = ctx.wrap_socket(sock, server_hostname="localhost",
+                            session=session)
+        try:
+            s.sendall(b"gemini://localhost/\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            # TLS 1.3 tickets come after the handshake: read by now.
+            return data[:2], s.session_reused, s.session
+        finally:
+            s.close()
+    finally:
+        sock.close()
+
+
+def resumes(maxv, what):
+    ctx = client_context(maxv=maxv)
+    status, reused, sess = fetch_session(ctx)
+    check(status == b"20" and not reused, "%s first: %r reused=%r"
+          % (what, status, reused))
+    check(sess is not None and sess.has_ticket, "%s: no ticket" % what)
+    status, reused, sess2 = fetch_session(ctx, sess)
+    check(status == b"20" and reused, "%s with the ticket: %r reused=%r"
+          % (what, status, reused))
+    return ctx, sess2
+
+
+def t_resume_tls13():
+    resumes(ssl.TLSVersion.TLSv1_3, "TLS 1.3")
+
+
+def t_resume_tls12():
+    resumes(ssl.TLSVersion.TLSv1_2, "TLS 1.2")
+
+
+def t_resume_after_reload():
+    """The ticket keys are the process's, not the TLS context's: a
+    reload (a new context) keeps every ticket good."""
+    ctx, sess = resumes(ssl.TLSVersion.TLSv1_3, "before the reload")
+    n = len(srv.snapshot_lines())
+    os.kill(srv.proc.pid, signal.SIGHUP)
+    # The fixture's broken files keep its content; the TLS context is
+    # made anew all the same.
+    check(srv.wait_for_lines(lambda ls: any(
+        "reloaded:" in l or "still serving the previous" in l
+        for l in ls[n:]), 10), "no reload")
+    status, reused, _ = fetch_session(ctx, sess)
+    check(status == b"20" and reused, "after a reload: %r reused=%r"
+          % (status, reused))
+
+
+def t_foreign_ticket():
+    """A ticket this server did not seal: a full handshake, served."""
+    other = Server(srv.binary, srv.content_dir, timeout=TIMEOUT).start()
+    try:
+        ctx = client_context(maxv=ssl.TLSVersion.TLSv1_3)
+        sock = socket.create_connection(("127.0.0.1", other.port), timeout=5)
+        s = ctx.wrap_socket(sock, server_hostname="localhost")
+        s.sendall(b"gemini://localhost/\r\n")
+        while s.recv(65536):
+            pass
+        foreign = s.session
+        s.close()
+    finally:
+        other.stop()
+    status, reused, _ = fetch_session(ctx, foreign)
+    check(status == b"20" and not reused, "foreign ticket: %r reused=%r"
+          % (status, reused))
+
+
 # ------------------------------------------------------------------ main
 
 def main():
@@ -795,6 +875,10 @@ def main():
             ("tls_1_2_and_1_3", t_tls_12_13),
             ("tls_old_refused", t_tls_old_refused),
             ("same_certificate", t_same_certificate),
+            ("resume_tls13_ticket", t_resume_tls13),
+            ("resume_tls12_ticket", t_resume_tls12),
+            ("resume_after_reload", t_resume_after_reload),
+            ("foreign_ticket_full_handshake", t_foreign_ticket),
         ]
         for name, fn in tests:
             runner.run(name, fn)
