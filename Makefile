@@ -12,7 +12,7 @@ PYTHON ?= python3
 PREFIX ?= /usr/local
 B ?= build
 
-PKGS = libevent libevent_openssl openssl yaml-0.1 libidn2 libseccomp \
+PKGS = libevent openssl yaml-0.1 libidn2 libseccomp \
        libxml-2.0 libcmark
 
 CFLAGS ?= -O2 -g

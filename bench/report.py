@@ -54,9 +54,9 @@ print()
 print("## Server CPU per request (µs), median of %d repetitions [min-max]"
       % max((len(v) for v in runs.values()), default=0))
 print()
-w = [34, 20, 8, 10, 10, 10, 10]
+w = [34, 20, 8, 10, 10, 10, 10, 10]
 print(row(["server : load", "CPU µs/req", "resumed", "p50 ms", "p99 ms",
-           "p99/p50", "req/s"], w))
+           "p99/p50", "req/s", "core busy"], w))
 print(row(["-" * x for x in w], w))
 order = []
 for mode in ("gemini-none", "gemini-tls13", "gemini-tls12"):
@@ -74,12 +74,15 @@ for label in order:
     res = [float(r["resumed"]) / max(1.0, float(r["ok"]))
            for r in runs[label]]
     tail = [b / a for a, b in zip(p50, p99) if a > 0]
+    # The share of one core the server used: CPU per answer x answers/s.
+    busy = [c * r / 1e6 for c, r in zip(cpu, rps)]
     fails = sum(int(r["failed"]) for r in runs[label])
     print(row([label + (" (%d failed)" % fails if fails else ""),
                "%.0f [%s]" % (med(cpu), spread(cpu)),
                "%.0f%%" % (100 * med(res)),
                "%.1f" % (med(p50) / 1e3), "%.1f" % (med(p99) / 1e3),
-               "%.1f" % med(tail), "%.0f" % med(rps)], w))
+               "%.1f" % med(tail), "%.0f" % med(rps),
+               "%.2f" % med(busy)], w))
 
 print()
 print("## Ratios of server CPU per request (per repetition: median [min-max])")
@@ -117,6 +120,21 @@ for label in [l for l in runs if "tail" in l]:
     t = med([b / a for a, b in zip(p50, p99) if a > 0])
     print("- %s: p99/p50 = %.1f, target <= 2: %s" %
           (label, t, "met" if t <= 2 else "missed"))
+
+free = [l for l in runs if "-free" in l]
+if free:
+    print()
+    print("## Cores: 1 and 2 workers, server and load generator unpinned")
+    print()
+    w3 = [36, 12, 14, 12]
+    print(row(["capsuled : load (64 clients)", "req/s", "CPU µs/req",
+               "cores busy"], w3))
+    print(row(["-" * x for x in w3], w3))
+    for label in sorted(free, key=lambda l: (l.split(":")[1], l)):
+        cpu, rps = vals(label, "srv_cpu_us"), vals(label, "rps")
+        busy = [c * r / 1e6 for c, r in zip(cpu, rps)]
+        print(row([label, "%.0f" % med(rps), "%.0f" % med(cpu),
+                   "%.2f" % med(busy)], w3))
 
 sp = os.path.join(d, "syscalls.txt")
 if os.path.exists(sp) and os.path.getsize(sp):

@@ -38,6 +38,7 @@ GOPH_SEL=/2013/08/proletarian-internationalism-of-north-korea.txt
 # Ports inside the namespace: nothing else listens there.
 P_CAPS_GEM=11965 P_FLOOR_TLS=11966 P_MOLLY=11967
 P_CAPS_GOPH=17070 P_FLOOR_TCP=17071 P_GOPHERNICUS=17072
+P_FREE_GEM=11968 P_FREE_GOPH=17073  # capsuled unpinned, for the cores runs
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -181,6 +182,33 @@ if [ "${1:-}" = --inside ]; then
 	else
 		say "perf cannot count system calls here: no system call column"
 	fi
+
+	# Cores: one worker per core. The same capsuled with one worker and
+	# with two, neither it nor the load generator pinned, both free to
+	# use both cores: requests per second. (How busy the pinned server's
+	# one core was in each run above is report.py's "core busy" column.)
+	for wk in 1 2; do
+		say "cores: capsuled with $wk worker(s), nothing pinned"
+		"$CAPSULED" --rate 0 --max-per-address 0 --max-connections 4096 \
+		    --allow-root -l 127.0.0.1 -p $P_FREE_GEM -g $P_FREE_GOPH \
+		    --workers $wk -C "$W/certs" --log "$W/capsuled-free.log" \
+		    "$ROOT/capsule" 2>"$W/capsuled-free.err" &
+		CW=$!
+		PIDS="$PIDS $CW"
+		sleep 1
+		r=1
+		while [ $r -le "$REPS" ]; do
+			"$W/loadgen" -m gopher -p $P_FREE_GOPH -n "$NG" -c 64 \
+			    -u "$GOPH_SEL" -P $CW -l "capsuled-w$wk:gopher-free" \
+			    >>"$R"
+			"$W/loadgen" -m gemini -p $P_FREE_GEM -n "$N" -c 64 \
+			    -r tls12 -u "$URL" -P $CW \
+			    -l "capsuled-w$wk:gemini-tls12-free" >>"$R"
+			r=$((r + 1))
+		done
+		kill $CW
+		wait $CW 2>/dev/null || true
+	done
 	exit 0
 fi
 

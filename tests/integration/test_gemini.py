@@ -783,10 +783,18 @@ def resumes(maxv, what):
     check(status == b"20" and not reused, "%s first: %r reused=%r"
           % (what, status, reused))
     check(sess is not None and sess.has_ticket, "%s: no ticket" % what)
-    status, reused, sess2 = fetch_session(ctx, sess)
-    check(status == b"20" and reused, "%s with the ticket: %r reused=%r"
-          % (what, status, reused))
-    return ctx, sess2
+    # Each connection resumes with the session the one before it left: a
+    # resumed connection must hand out a ticket of its own (clients use
+    # each TLS 1.3 ticket once).
+    for i in range(3):
+        used = sess
+        status, reused, sess = fetch_session(ctx, used)
+        check(status == b"20" and reused, "%s resumption %d: %r reused=%r"
+              % (what, i + 1, status, reused))
+        if maxv == ssl.TLSVersion.TLSv1_3:
+            check(sess.id != used.id, "%s resumption %d: no new ticket"
+                  % (what, i + 1))
+    return ctx, sess
 
 
 def t_resume_tls13():
