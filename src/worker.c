@@ -21,6 +21,7 @@
 #define ACCEPT_PAUSE_MS 100
 #define STOP_GRACE_MS 10000 /* answers in flight get this long on SIGTERM */
 #define TRIM_AFTER_S 1      /* idle this long: free memory goes back */
+#define ACCEPT_BATCH 64     /* connections accepted in one turn, at most */
 
 void
 worker_dispatch(struct worker *w, struct listener *l, int fd,
@@ -59,40 +60,45 @@ resume_accepting(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * One connection per readiness: the listener stays readable while more
- * wait, and the loop's next turn takes the next one along with whatever
- * else is ready, without an accept that only says EAGAIN.
+ * Accepts what waits, up to ACCEPT_BATCH a turn so that connections
+ * already open are not starved by a flood. With TCP_DEFER_ACCEPT every
+ * connection comes with its request, and is answered right here; the
+ * turn's access lines then go out in one write.
  */
 static void
 on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct listener *l = arg;
 	struct worker *w = l->w;
-	union conn_addr peer;
-	socklen_t len = sizeof(peer);
-	int fd;
 
-	fd = accept4(lfd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd == -1) {
-		struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
+	for (int i = 0; i < ACCEPT_BATCH && l->ev != NULL; i++) {
+		union conn_addr peer;
+		socklen_t len = sizeof(peer);
+		int fd = accept4(lfd, &peer.sa, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+		if (fd == -1) {
+			struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
+
+			if (errno == EAGAIN || errno == EINTR ||
+			    errno == ECONNABORTED)
+				return;
+			/*
+			 * Out of descriptors (or another accept error): stop
+			 * accepting for a moment instead of spinning on a
+			 * listener that stays readable.
+			 */
+			log_warn("accept: %s; pausing %d ms", strerror(errno),
+			    ACCEPT_PAUSE_MS);
+			listeners_enable(w, 0);
+			evtimer_add(w->resume, &tv);
 			return;
-		/*
-		 * Out of descriptors (or another accept error): stop accepting
-		 * for a moment instead of spinning on a listener that stays
-		 * readable.
-		 */
-		log_warn("accept: %s; pausing %d ms", strerror(errno),
-		    ACCEPT_PAUSE_MS);
-		listeners_enable(w, 0);
-		evtimer_add(w->resume, &tv);
-		return;
+		}
+		if (l->proxied)
+			proxied_start(w, l, fd, &peer.sa, len);
+		else
+			worker_dispatch(w, l, fd, &peer.sa);
 	}
-	if (l->proxied)
-		proxied_start(w, l, fd, &peer.sa, len);
-	else
-		worker_dispatch(w, l, fd, &peer.sa);
 }
 
 static void
