@@ -143,6 +143,12 @@ ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 bench: capsuled
 	@sh bench/run.sh
 
+# bench/memory.sh's client: holds N connections open (bench/run.sh builds
+# its tools the same way, with these flags).
+bench/hold: bench/hold.c
+	$(CC) -O2 -std=c11 -Wall -Wextra -Wno-unused-parameter -o $@ $< \
+	    $$($(PKG_CONFIG) --cflags --libs openssl)
+
 robustness: capsuled
 	@sh tests/robustness/run.sh ./capsuled
 

@@ -1,0 +1,320 @@
+#!/bin/sh
+# bench/memory.sh: capsuled's memory against the targets of issue 6:
+#
+#  1. 10,000 open connections cost at most 16 KiB of resident memory each
+#     (idle after the TLS handshake, mid-request, the same for Gopher);
+#  2. a 10,000-post capsule loads and renders in under 1 s, and its
+#     snapshot takes no more than 3x the tree's size on disk;
+#  3. a reload (SIGHUP) does not double peak memory for longer than the
+#     swap.
+#
+#   sudo sh bench/memory.sh        # about a minute
+#
+# Knobs (environment): CAPSULED (./capsuled), N (10000 connections),
+# POSTS (10000), OUT (a directory to keep the logs and samples in;
+# default: a temporary one, removed). Needs python3 (the tree generator
+# and the RSS sampler); uses gdb, when present, to ask glibc for a
+# malloc_trim(0) after the reloads (what trimming would give back).
+#
+# Root: to raise the descriptor limit, and because capsuled is run with
+# --allow-root. Everything listens and connects on 127.0.0.1 only, on
+# ports the kernel picks; everything started here is stopped by PID.
+# Memory is VmRSS from /proc/PID/status.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+say() { printf '%s\n' "$*" >&2; }
+
+if [ "$(id -u)" != 0 ]; then
+	say "not root: run as root (sudo sh bench/memory.sh): it raises the"
+	say "descriptor limit and runs capsuled with --allow-root"
+	exit 1
+fi
+command -v python3 >/dev/null || { say "python3 is missing"; exit 1; }
+
+CAPSULED=${CAPSULED:-./capsuled}
+case $CAPSULED in /*) ;; *) CAPSULED=$(pwd)/$CAPSULED ;; esac
+[ -x "$CAPSULED" ] || { say "no capsuled at $CAPSULED (make capsuled)"; exit 1; }
+N=${N:-10000}
+POSTS=${POSTS:-10000}
+HOLD=$ROOT/bench/hold
+
+make -C "$ROOT" --no-print-directory bench/hold >/dev/null
+
+W=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/capsuled-mem.XXXXXX")}
+mkdir -p "$W"
+CAPS="" HOLDP="" SAMPLER=""
+cleanup() {
+	for p in $HOLDP $SAMPLER $CAPS; do kill "$p" 2>/dev/null || true; done
+	for p in $HOLDP $SAMPLER $CAPS; do wait "$p" 2>/dev/null || true; done
+	[ -n "${OUT:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Descriptors: 10,000 held sockets and capsuled's own, in both processes.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((N + 200)) ]; then
+	say "the descriptor limit ($(ulimit -n)) is too low for N=$N"
+	exit 1
+fi
+
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+nfds() { ls "/proc/$1/fd" | wc -l; }
+# The log's time (2026-11-28T01:12:38.522Z) as milliseconds.
+log_ms() { date -d "$1" +%s%3N; }
+
+# until TENTHS CMD...: runs CMD every 10 ms until it succeeds or TENTHS/10
+# seconds pass; the status says which.
+until_ok() {
+	_n=$(($1 * 10)); shift
+	while [ $_n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.01
+		_n=$((_n - 1))
+	done
+	return 1
+}
+# "serving DIR: N posts, N pages" (not "warning: serving as root").
+serving() { grep -qE ' serving .*: [0-9]+ posts' "$W/caps.err"; }
+caps_alive() { kill -0 "$CAPS" 2>/dev/null; }
+
+# start_caps CONTENT: capsuled on free loopback ports, up to "serving".
+start_caps() {
+	: >"$W/caps.err"
+	T_LAUNCH=$(date +%s%3N)
+	"$CAPSULED" --allow-root -l 127.0.0.1 -p 0 -g 0 -C "$W/certs" \
+	    --log /dev/null --max-connections 20000 --max-per-address 20000 \
+	    --rate 1000000 --burst 1000000 --timeout 120 "$1" \
+	    2>>"$W/caps.err" &
+	CAPS=$!
+	if ! until_ok 300 serving; then
+		say "capsuled did not start:"; cat "$W/caps.err" >&2; exit 1
+	fi
+	GEM_PORT=$(awk '/listening gemini/ { print $NF; exit }' "$W/caps.err")
+	GOPH_PORT=$(awk '/listening gopher/ { print $NF; exit }' "$W/caps.err")
+}
+
+stop_caps() {
+	kill -TERM "$CAPS" 2>/dev/null || true
+	# A second signal ends whatever is still open at once.
+	until_ok 30 sh -c "! kill -0 $CAPS 2>/dev/null" ||
+	    kill -TERM "$CAPS" 2>/dev/null || true
+	until_ok 30 sh -c "! kill -0 $CAPS 2>/dev/null" ||
+	    kill -KILL "$CAPS" 2>/dev/null || true
+	wait "$CAPS" 2>/dev/null || true
+	CAPS=""
+}
+
+kib_per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) / n }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# ------------------------------------------------ 1. open connections
+# One fresh capsuled (the bundled capsule/) per mode, so that memory a
+# previous mode freed does not make the next one look cheaper.
+RESULTS=$W/results
+: >"$RESULTS"
+hold_mode() { # MODE gemini|gopher
+	start_caps "$ROOT/capsule"
+	sleep 0.3
+	base=$(rss "$CAPS") fd0=$(nfds "$CAPS")
+	port=$GEM_PORT
+	[ "$2" = gopher ] && port=$GOPH_PORT
+	"$HOLD" -m "$1" -p "$port" -n "$N" -t 60 -h 90 \
+	    >"$W/hold.out" 2>"$W/hold.err" &
+	HOLDP=$!
+	until_ok 650 sh -c "grep -q '^held' '$W/hold.out' || ! kill -0 $HOLDP 2>/dev/null" || true
+	ok=1
+	grep -q '^held' "$W/hold.out" || ok=0
+	# The client's connect can finish before capsuled has accepted.
+	until_ok 100 sh -c "[ \$(ls /proc/$CAPS/fd | wc -l) -ge $((fd0 + N)) ]" || ok=0
+	sleep 1
+	peak=0
+	for _ in 1 2 3 4 5; do
+		r=$(rss "$CAPS")
+		[ "$r" -gt "$peak" ] && peak=$r
+		sleep 0.2
+	done
+	open=$(($(nfds "$CAPS") - fd0))
+	kill -TERM "$HOLDP" 2>/dev/null || true
+	hs=0; wait "$HOLDP" || hs=$?
+	HOLDP=""
+	until_ok 100 sh -c "[ \$(ls /proc/$CAPS/fd | wc -l) -le $((fd0 + 2)) ]" || true
+	sleep 0.3
+	after=$(rss "$CAPS")
+	per=$(kib_per "$base" "$peak" "$N")
+	verdict=$(awk -v p="$per" 'BEGIN { print (p <= 16) ? "met" : "missed" }')
+	[ "$ok" = 1 ] && [ "$hs" = 0 ] || verdict="INCOMPLETE (hold status $hs, $open open)"
+	say "  $1 on $2: $open open; RSS $base -> $peak kB, $after kB after close: $per KiB each"
+	sed 's/^/    /' "$W/hold.err" >&2
+	printf '%s\n' "| $1 ($2) | $base | $peak | $after | $per | $verdict |" >>"$RESULTS"
+	stop_caps
+}
+
+say "1. $N connections held, one fresh capsuled per mode"
+hold_mode tls-idle gemini
+hold_mode tls-partial gemini
+hold_mode tcp-partial gopher
+hold_mode tcp-idle gopher
+hold_mode tcp-idle gemini # before any ClientHello: no TLS state yet
+
+# ------------------------------------------------ 2. a big capsule
+say "2. a $POSTS-post tree (tests/gen_tree.py)"
+python3 "$ROOT/tests/gen_tree.py" "$POSTS" "$W/tree" --seed 20240315 \
+    --home-posts 20 --manifest "$W/manifest.json" --quiet
+sync # the files just written: the first load should not wait on writeback
+TREE=$(du -sb "$W/tree" | awk '{ print $1 }')
+FILES=$(find "$W/tree" -type f | wc -l)
+FBYTES=$(find "$W/tree" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+
+start_caps "$ROOT/capsule"
+sleep 0.5
+SMALL=$(rss "$CAPS")
+stop_caps
+
+# Three starts (another job on the machine shows as a spread); the RSS
+# is the last one's, which then takes the SIGHUPs.
+LOADS="" STARTS=""
+for run in 1 2 3; do
+	start_caps "$W/tree"
+	LISTEN_AT=$(awk '/listening gopher/ { print $1 }' "$W/caps.err" | tail -1)
+	SERVE_AT=$(awk '/ serving .*: [0-9]+ posts/ { print $1; exit }' "$W/caps.err")
+	LOADS="$LOADS $(($(log_ms "$SERVE_AT") - $(log_ms "$LISTEN_AT")))"
+	STARTS="$STARTS $(($(log_ms "$SERVE_AT") - T_LAUNCH))"
+	grep -q "serving $W/tree: $POSTS posts" "$W/caps.err" ||
+	    say "  warning: $(grep -E ' serving .*posts' "$W/caps.err")"
+	[ $run = 3 ] || stop_caps
+done
+median() { printf '%s\n' $* | sort -n | sed -n 2p; }
+LOAD_MS=$(median $LOADS) START_MS=$(median $STARTS)
+sleep 0.5
+BIG=$(rss "$CAPS") BIG_HWM=$(hwm "$CAPS")
+GROWTH=$((BIG - SMALL))
+RATIO=$(awk -v g="$GROWTH" -v t="$TREE" 'BEGIN { printf "%.2f", g * 1024 / t }')
+FRATIO=$(awk -v g="$GROWTH" -v t="$FBYTES" 'BEGIN { printf "%.2f", g * 1024 / t }')
+say "  $FILES files, $FBYTES bytes in files, $TREE by du -sb"
+say "  load (listening -> serving):$LOADS ms; launch -> serving:$STARTS ms"
+say "  RSS $SMALL kB (bundled capsule/) -> $BIG kB (peak during load" \
+    "$BIG_HWM kB): +$GROWTH kB = ${RATIO}x the tree (${FRATIO}x its files)"
+
+# ------------------------------------------------ 3. reload
+say "3. SIGHUP on the $POSTS-post capsule, VmRSS sampled every 2 ms"
+python3 - "$CAPS" "$W/caps.err" "$W/reload.csv" >"$W/reload.out" <<'EOF' &
+import os, signal, statistics, sys, time
+
+pid, err, csv = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+
+def rss():
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+
+def reloaded_lines():
+    with open(err, errors="replace") as f:
+        return sum(1 for l in f if " reloaded: " in l or " reload: " in l)
+
+samples = []  # (t, kB)
+t0 = time.monotonic()
+def sample_until(cond, limit):
+    end = time.monotonic() + limit
+    while time.monotonic() < end and not cond():
+        samples.append((time.monotonic() - t0, rss()))
+        time.sleep(0.002)
+
+def swap(n_before, limit=30):
+    start = time.monotonic()
+    next_check = [0.0]
+    def done():
+        now = time.monotonic()
+        if now < next_check[0]:
+            return False
+        next_check[0] = now + 0.02
+        return reloaded_lines() > n_before
+    sample_until(done, limit)
+    return time.monotonic() - start
+
+sample_until(lambda: False, 0.5)
+pre = [k for _, k in samples]
+base = statistics.median(pre)
+res = {}
+for r in (1, 2):
+    n0 = reloaded_lines()
+    t_hup = time.monotonic() - t0
+    os.kill(pid, signal.SIGHUP)
+    took = swap(n0)
+    t_swap = time.monotonic() - t0
+    sample_until(lambda: False, 1.5)
+    win = [(t, k) for t, k in samples if t >= t_hup]
+    above, prev = 0.0, None
+    for t, k in win:
+        if prev is not None and prev[1] > 1.5 * base:
+            above += t - prev[0]
+        prev = (t, k)
+    tail = [k for t, k in samples if t >= time.monotonic() - t0 - 0.5]
+    still = 1 if win[-1][1] > 1.5 * base else 0
+    res[r] = dict(peak=max(k for _, k in win), above=above * 1000, still=still,
+                  swap=took * 1000, settled=statistics.median(tail))
+with open(csv, "w") as f:
+    f.write("seconds,vmrss_kb\n")
+    for t, k in samples:
+        f.write("%.4f,%d\n" % (t, k))
+gaps = [b[0] - a[0] for a, b in zip(samples, samples[1:])]
+print("BASE=%d" % base)
+for r, v in res.items():
+    print("PEAK%d=%d ABOVE%d='%.0f ms%s' SWAP%d=%.0f SETTLED%d=%d" % (
+        r, v["peak"], r, v["above"],
+        " (still above when sampling stopped)" if v["still"] else "",
+        r, v["swap"], r, v["settled"]))
+print("NSAMPLES=%d GAP_MS=%.1f" % (len(samples), 1000 * statistics.median(gaps)))
+EOF
+SAMPLER=$!
+wait "$SAMPLER" || { SAMPLER=""; say "the sampler failed"; exit 1; }
+SAMPLER=""
+. "$W/reload.out"
+say "  $NSAMPLES samples, one every $GAP_MS ms (median)"
+grep -E ' reload(ed)?: ' "$W/caps.err" | sed 's/^/  /' >&2
+TRIMMED=""
+if command -v gdb >/dev/null; then
+	timeout 30 gdb -p "$CAPS" -batch -ex 'call (int) malloc_trim(0)' >/dev/null 2>&1 &&
+	    TRIMMED=$(rss "$CAPS") || true
+fi
+stop_caps
+
+# ------------------------------------------------ the table
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+cat <<EOF
+
+capsuled $("$CAPSULED" --version 2>/dev/null | head -1), $(date -u +%Y-%m-%d), $(nproc) CPUs, N=$N, $POSTS posts
+
+1. Resident memory per open connection (target <= 16 KiB each):
+
+| mode (port) | RSS before kB | RSS holding kB | after close kB | KiB/conn | verdict |
+|---|---|---|---|---|---|
+$(cat "$RESULTS")
+
+2. A $POSTS-post capsule ($FILES files: $FBYTES bytes, $TREE by du -sb):
+
+| measure | value | target | verdict |
+|---|---|---|---|
+| load + render (log: listening -> serving), median of 3 [all] | $LOAD_MS ms [$LOADS ] | < 1000 ms | $([ "$LOAD_MS" -lt 1000 ] && echo met || echo missed) |
+| launch -> serving, median of 3 | $START_MS ms | | |
+| RSS, bundled capsule/ | $SMALL kB | | |
+| RSS, $POSTS posts (peak during load) | $BIG kB ($BIG_HWM kB) | | |
+| snapshot (RSS growth) / tree on disk (du -sb) | +$GROWTH kB / $((TREE / 1024)) kB = ${RATIO}x (${FRATIO}x the files' bytes) | <= 3x | $(awk -v r="$RATIO" 'BEGIN { print (r <= 3) ? "met" : "missed" }') |
+
+3. SIGHUP on it (VmRSS every ~$GAP_MS ms):
+
+| measure | reload 1 | reload 2 |
+|---|---|---|
+| baseline kB | $BASE | |
+| peak kB (x baseline) | $PEAK1 ($(ratio "$PEAK1" "$BASE")x) | $PEAK2 ($(ratio "$PEAK2" "$BASE")x) |
+| SIGHUP -> "reloaded" log line | $SWAP1 ms | $SWAP2 ms |
+| time above 1.5x baseline | $ABOVE1 | $ABOVE2 |
+| settled 1.5 s after the swap kB (x baseline) | $SETTLED1 ($(ratio "$SETTLED1" "$BASE")x) | $SETTLED2 ($(ratio "$SETTLED2" "$BASE")x) |
+EOF
+if [ -n "$TRIMMED" ]; then
+	printf '| after malloc_trim(0) (gdb) kB | | %s (%sx) |\n' "$TRIMMED" \
+	    "$(ratio "$TRIMMED" "$BASE")"
+fi
