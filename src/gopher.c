@@ -186,13 +186,17 @@ serve(struct pconn *p, const struct gopher_request *req)
 		serve_search(p, req->search, req->search_len);
 		return;
 	}
-	r = routes_get(plus ? &snap->gopher_plus : &snap->gopher,
-	    req->selector, req->selector_len);
-	if (r == NULL && plus)
-		r = routes_get(&snap->gopher, req->selector,
-		    req->selector_len);
+	r = routes_get(&snap->gopher, req->selector, req->selector_len);
 	if (r == NULL) {
 		respond_error(p, "Not found", NULL);
+		return;
+	}
+	if (plus && r->menu) {
+		struct buf b;
+
+		buf_init(&b);
+		render_gopher_plus(&b, r->data, r->len);
+		respond_buf(p, &b);
 		return;
 	}
 	respond(p, r->data, r->len);

@@ -85,81 +85,40 @@ add(struct routes *t, const char *path, struct buf *b)
 	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;
 }
 
-/* The same bytes under a second name (Gopher has no redirects). */
+/* A file under its path and without the leading slash (clients' paths). */
 static int
-add_copy(struct routes *t, const char *path, const char *data, size_t len)
+add_both(struct routes *t, const char *path, struct buf *b)
+{
+	const struct response *in;
+
+	if (add(t, path, b) == -1 ||
+	    (in = routes_get(t, path, strlen(path))) == NULL)
+		return -1;
+	return routes_alias(t, path + 1, strlen(path) - 1, in) == -1 ? -1 : 0;
+}
+
+/*
+ * A finished menu goes in under its path with a slash, and the same bytes
+ * (shared, not copied) without it: Gopher has no redirects.
+ */
+static int
+add_menu(struct routes *t, const char *path, struct buf *b)
 {
 	struct response r = {0};
-
-	if ((r.data = malloc(len + 1)) == NULL)
-		return -1;
-	memcpy(r.data, data, len);
-	r.len = len;
-	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;
-}
-
-/*
- * The Gopher+ form of a menu: "+-1" (data ends with "."), then each item
- * as "+INFO: item", which is what the UMN client asks for with "TAB $"
- * before it shows a menu. Items are not marked Gopher+ (no TAB + after
- * the port): the client then fetches them as plain Gopher, the only
- * way they are served.
- */
-static int
-add_plus(struct routes *plus, const char *path, const char *menu, size_t len)
-{
-	struct buf b;
-	const char *p = menu, *end = menu + len, *eol;
-
-	buf_init(&b);
-	buf_puts(&b, "+-1\r\n");
-	while (p < end && (eol = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		size_t n = (size_t)(eol - p);
-
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (n == 1 && p[0] == '.')
-			break;
-		buf_puts(&b, "+INFO: ");
-		buf_add(&b, p, n);
-		buf_puts(&b, "\r\n");
-		p = eol + 1;
-	}
-	buf_puts(&b, ".\r\n");
-	return add(plus, path, &b);
-}
-
-/*
- * A finished menu goes in under its path with a slash, the same bytes
- * without it (Gopher has no redirects), and its Gopher+ form.
- */
-static int
-add_menu(struct routes *t, struct routes *plus, const char *path,
-    struct buf *b)
-{
-	const struct response *r;
-	const char *data;
-	char bare[512];
-	size_t n = strlen(path), len;
+	const struct response *in;
+	size_t n = strlen(path);
 
 	buf_puts(b, ".\r\n");
-	if (add(t, path, b) == -1 || (r = routes_get(t, path, n)) == NULL)
+	r.data = buf_steal(b, &r.len);
+	r.menu = 1;
+	if (routes_add(t, path, n, &r) == -1 ||
+	    (in = routes_get(t, path, n)) == NULL)
 		return -1;
-	/* r points into the table, which the next add may move: keep the
-	 * response's bytes, which stay put, and not r. */
-	data = r->data;
-	len = r->len;
-	if (add_plus(plus, path, data, len) == -1)
-		return -1;
+	/* The empty selector is the root too. */
 	if (strcmp(path, "/") == 0)
-		bare[0] = '\0'; /* the empty selector is the root too */
-	else if (n > 1 && path[n - 1] == '/')
-		snprintf(bare, sizeof(bare), "%.*s", (int)(n - 1), path);
-	else
-		return 0;
-	if (add_copy(t, bare, data, len) == -1 ||
-	    add_plus(plus, bare, data, len) == -1)
-		return -1;
+		return routes_alias(t, "", 0, in) == -1 ? -1 : 0;
+	if (n > 1 && path[n - 1] == '/')
+		return routes_alias(t, path, n - 1, in) == -1 ? -1 : 0;
 	return 0;
 }
 
@@ -169,28 +128,41 @@ add_menu(struct routes *t, struct routes *plus, const char *path,
  * the menus carry) and under the UTF-8 one a client may send instead.
  */
 static int
-add_menu_alias(struct routes *t, struct routes *plus, const char *path,
-    const char *alias)
+add_menu_alias(struct routes *t, const char *path, const char *alias)
 {
 	const struct response *r = routes_get(t, path, strlen(path));
-	char bare[512];
+	struct response of;
 	size_t n = strlen(alias);
 
-	if (r == NULL || n < 2 || n >= sizeof(bare))
+	if (r == NULL || n < 2)
 		return -1;
-	snprintf(bare, sizeof(bare), "%.*s", (int)(n - 1), alias);
-	/* r->data stays put while the table grows; r itself may not. */
-	{
-		const char *data = r->data;
-		size_t len = r->len;
-
-		if (add_copy(t, alias, data, len) == -1 ||
-		    add_plus(plus, alias, data, len) == -1 ||
-		    add_copy(t, bare, data, len) == -1 ||
-		    add_plus(plus, bare, data, len) == -1)
-			return -1;
-	}
+	/* A copy of the entry: the table may move while it grows. */
+	of = *r;
+	if (routes_alias(t, alias, n, &of) == -1 ||
+	    routes_alias(t, alias, n - 1, &of) == -1)
+		return -1;
 	return 0;
+}
+
+void
+render_gopher_plus(struct buf *b, const char *menu, size_t len)
+{
+	const char *p = menu, *end = menu + len, *eol;
+
+	buf_puts(b, "+-1\r\n");
+	while (p < end && (eol = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		size_t n = (size_t)(eol - p);
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n == 1 && p[0] == '.')
+			break;
+		buf_puts(b, "+INFO: ");
+		buf_add(b, p, n);
+		buf_puts(b, "\r\n");
+		p = eol + 1;
+	}
+	buf_puts(b, ".\r\n");
 }
 
 static int
@@ -609,7 +581,7 @@ plural(size_t n)
 
 static int
 render_home(const struct site *s, const struct gopher_opts *o,
-    struct routes *t, struct routes *plus)
+    struct routes *t)
 {
 	struct buf b;
 	size_t n;
@@ -666,7 +638,7 @@ render_home(const struct site *s, const struct gopher_opts *o,
 		put_selector(&b, g.selector);
 		buf_printf(&b, "\t%s\t%d\r\n", g.host, g.port);
 	}
-	return add_menu(t, plus, "/", &b);
+	return add_menu(t, "/", &b);
 oom:
 	buf_free(&b);
 	return -1;
@@ -684,7 +656,7 @@ month_posts(struct buf *b, const struct gopher_opts *o,
 
 static int
 render_year(const struct site *s, const struct site_year *y,
-    const struct gopher_opts *o, struct routes *t, struct routes *plus)
+    const struct gopher_opts *o, struct routes *t)
 {
 	char path[16], display[64], sel[16];
 	struct buf b;
@@ -712,7 +684,7 @@ render_year(const struct site *s, const struct site_year *y,
 	info(&b, o, "");
 	item(&b, o, '1', "Home", "/");
 	snprintf(path, sizeof(path), "/%04d/", y->year);
-	return add_menu(t, plus, path, &b);
+	return add_menu(t, path, &b);
 oom:
 	buf_free(&b);
 	return -1;
@@ -720,7 +692,7 @@ oom:
 
 static int
 render_month(const struct site *s, const struct site_month *m,
-    const struct gopher_opts *o, struct routes *t, struct routes *plus)
+    const struct gopher_opts *o, struct routes *t)
 {
 	char path[16], display[64];
 	struct buf b;
@@ -739,7 +711,7 @@ render_month(const struct site *s, const struct site_month *m,
 	item(&b, o, '1', display, path);
 	item(&b, o, '1', "Home", "/");
 	snprintf(path, sizeof(path), "/%04d/%02d/", m->year, m->month);
-	return add_menu(t, plus, path, &b);
+	return add_menu(t, path, &b);
 }
 
 static void
@@ -776,7 +748,7 @@ put_post_tags(struct buf *b, const struct site *s,
 
 static int
 render_post(const struct site *s, const struct post *p,
-    const struct gopher_opts *o, struct routes *t, struct routes *plus)
+    const struct gopher_opts *o, struct routes *t)
 {
 	const struct post_meta *m = &p->meta;
 	char dir[16], path[512], ymd[11], line[512], display[1200];
@@ -851,7 +823,7 @@ render_post(const struct site *s, const struct post *p,
 		    date_month_name(post_month(p)), post_year(p));
 		item(&b, o, '1', display, dir);
 		snprintf(path, sizeof(path), "%s%s/links/", dir, p->slug);
-		if (add_menu(t, plus, path, &b) == -1)
+		if (add_menu(t, path, &b) == -1)
 			goto oom;
 	}
 	links_free(&l);
@@ -863,7 +835,7 @@ oom:
 
 static int
 render_tags(const struct site *s, const struct gopher_opts *o,
-    struct routes *t, struct routes *plus)
+    struct routes *t)
 {
 	char display[1200], sel[TAGS_SLUG_MAX + 64];
 	struct buf b;
@@ -887,12 +859,12 @@ render_tags(const struct site *s, const struct gopher_opts *o,
 		info(&b, o, "No post has a tag yet.");
 	info(&b, o, "");
 	item(&b, o, '1', "Home", "/");
-	return add_menu(t, plus, "/tags/", &b);
+	return add_menu(t, "/tags/", &b);
 }
 
 static int
 render_tag(const struct site *s, const struct site_tag *tag,
-    const struct gopher_opts *o, struct routes *t, struct routes *plus)
+    const struct gopher_opts *o, struct routes *t)
 {
 	char path[TAGS_SLUG_MAX + 64], alias[TAGS_SLUG_MAX + 64];
 	struct buf b;
@@ -909,12 +881,12 @@ render_tag(const struct site *s, const struct site_tag *tag,
 	item(&b, o, '1', "All tags", "/tags/");
 	item(&b, o, '1', "Home", "/");
 	snprintf(path, sizeof(path), "/tags/%s/", tag->slug);
-	if (add_menu(t, plus, path, &b) == -1)
+	if (add_menu(t, path, &b) == -1)
 		return -1;
 	snprintf(alias, sizeof(alias), "/tags/%s/", tag->slug_utf8);
 	if (strcmp(alias, path) == 0)
 		return 0;
-	return add_menu_alias(t, plus, path, alias);
+	return add_menu_alias(t, path, alias);
 }
 
 /* Asks for words: what "/search" is without any, or with none. */
@@ -933,13 +905,13 @@ search_prompt(struct buf *b, const struct site *s,
 
 static int
 render_search_prompt(const struct site *s, const struct gopher_opts *o,
-    struct routes *t, struct routes *plus)
+    struct routes *t)
 {
 	struct buf b;
 
 	buf_init(&b);
 	search_prompt(&b, s, o, NULL);
-	return add_menu(t, plus, "/search", &b);
+	return add_menu(t, "/search", &b);
 }
 
 static int
@@ -980,12 +952,10 @@ render_fixed(const struct gopher_opts *o, struct routes *t)
 		     "a Gopher hole\r\n");
 	buf_printf(&b, "ServerGeolocationString=\r\nServerDefaultEncoding="
 		       "utf-8\r\nServerAdmin=\r\nDefaultHost=%s\r\n", o->host);
-	if (b.failed || add_copy(t, "caps.txt", b.data, b.len) == -1 ||
-	    add(t, "/caps.txt", &b) == -1)
+	if (add_both(t, "/caps.txt", &b) == -1)
 		goto oom;
 	buf_puts(&b, "User-agent: *\r\nDisallow:\r\n");
-	if (b.failed || add_copy(t, "robots.txt", b.data, b.len) == -1 ||
-	    add(t, "/robots.txt", &b) == -1)
+	if (add_both(t, "/robots.txt", &b) == -1)
 		goto oom;
 	return 0;
 oom:
@@ -995,26 +965,26 @@ oom:
 
 int
 render_gopher(const struct site *s, const struct gopher_opts *o,
-    struct routes *t, struct routes *plus)
+    struct routes *t)
 {
-	if (render_home(s, o, t, plus) == -1 || render_fixed(o, t) == -1 ||
-	    render_tags(s, o, t, plus) == -1 ||
-	    render_search_prompt(s, o, t, plus) == -1)
+	if (render_home(s, o, t) == -1 || render_fixed(o, t) == -1 ||
+	    render_tags(s, o, t) == -1 ||
+	    render_search_prompt(s, o, t) == -1)
 		return -1;
 	for (size_t i = 0; i < s->ntags; i++)
-		if (render_tag(s, &s->tags[i], o, t, plus) == -1)
+		if (render_tag(s, &s->tags[i], o, t) == -1)
 			return -1;
 	for (size_t i = 0; i < s->nyears; i++) {
 		const struct site_year *y = &s->years[i];
 
-		if (render_year(s, y, o, t, plus) == -1)
+		if (render_year(s, y, o, t) == -1)
 			return -1;
 		for (size_t k = 0; k < y->nmonths; k++)
-			if (render_month(s, &y->months[k], o, t, plus) == -1)
+			if (render_month(s, &y->months[k], o, t) == -1)
 				return -1;
 	}
 	for (size_t i = 0; i < s->nposts; i++)
-		if (render_post(s, s->posts[i], o, t, plus) == -1)
+		if (render_post(s, s->posts[i], o, t) == -1)
 			return -1;
 	for (size_t i = 0; i < s->npages; i++)
 		if (render_page(s->pages[i], o, t) == -1)

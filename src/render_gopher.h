@@ -24,12 +24,21 @@ struct gopher_opts {
  * without the slash), "/name.txt" for pages, "/tags/" and every
  * "/tags/<slug>/" (and without the slash; a slug with %XX also in UTF-8),
  * "/search" (the prompt: a menu with the type 7 item), "/caps.txt",
- * "/robots.txt".
- * Adds to plus the Gopher+ form ("+-1", "+INFO:" lines) of every menu,
- * for the "TAB $" probe. Returns 0 or -1 (memory).
+ * "/robots.txt". Menus are marked (response.menu), and their forms
+ * without the slash share the bytes of the one with it. Returns 0 or -1
+ * (memory).
  */
 int render_gopher(const struct site *s, const struct gopher_opts *o,
-    struct routes *t, struct routes *plus);
+    struct routes *t);
+
+/*
+ * The Gopher+ form of a menu (what the UMN client asks for with "TAB $"
+ * before it shows one): "+-1", then each item as "+INFO: item", then
+ * ".". Items are not marked Gopher+ (no TAB + after the port): the
+ * client then fetches them as plain Gopher, the only way they are
+ * served. Made when asked, not kept: only that client asks.
+ */
+void render_gopher_plus(struct buf *b, const char *menu, size_t len);
 
 /*
  * The answer to "/search TAB words" (taken as typed: no %-decoding): a

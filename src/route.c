@@ -17,7 +17,8 @@ routes_free(struct routes *t)
 {
 	for (size_t i = 0; i < t->cap; i++) {
 		free(t->slots[i].path);
-		free(t->slots[i].resp.data);
+		if (!t->slots[i].resp.shared)
+			free(t->slots[i].resp.data);
 	}
 	free(t->slots);
 	routes_init(t);
@@ -67,7 +68,8 @@ routes_add(struct routes *t, const char *path, size_t path_len,
 		goto fail;
 	r = slot_for(t->slots, t->cap, path, path_len);
 	if (r->path != NULL) {
-		free(resp->data);
+		if (!resp->shared)
+			free(resp->data);
 		resp->data = NULL;
 		return 1;
 	}
@@ -81,9 +83,20 @@ routes_add(struct routes *t, const char *path, size_t path_len,
 	t->n++;
 	return 0;
 fail:
-	free(resp->data);
+	if (!resp->shared)
+		free(resp->data);
 	resp->data = NULL;
 	return -1;
+}
+
+int
+routes_alias(struct routes *t, const char *path, size_t path_len,
+    const struct response *of)
+{
+	struct response r = *of;
+
+	r.shared = 1;
+	return routes_add(t, path, path_len, &r);
 }
 
 const struct response *

@@ -15,6 +15,8 @@ struct response {
 	size_t len;
 	int status;    /* for the access log: Gemini status, or 0 */
 	size_t body_off; /* where the body starts (after the header) */
+	int menu;      /* Gopher: a menu (it has a Gopher+ form) */
+	int shared;    /* data belongs to another entry (routes_alias) */
 };
 
 struct route {
@@ -39,6 +41,13 @@ void routes_free(struct routes *t);
  */
 int routes_add(struct routes *t, const char *path, size_t path_len,
     struct response *resp);
+
+/*
+ * Adds path -> the same bytes as of (which must outlive t's use of them:
+ * an entry of t, or of a table freed after t). Returns as routes_add.
+ */
+int routes_alias(struct routes *t, const char *path, size_t path_len,
+    const struct response *of);
 
 const struct response *routes_get(const struct routes *t, const char *path,
     size_t path_len);

@@ -344,19 +344,44 @@ group(struct site *s)
 }
 
 int
-site_finish(struct site *s, void (*dup)(void *ctx, const char *file),
+site_finish_model(struct site *s, void (*dup)(void *ctx, const char *file),
     void *ctx)
 {
 	drop_dup_posts(s, dup, ctx);
 	drop_dup_pages(s, dup, ctx);
 	if (s->nposts > 0) /* qsort(NULL, 0) is undefined */
 		qsort(s->posts, s->nposts, sizeof(*s->posts), cmp_post_date);
-	if (group(s) == -1 || tags_build(s) == -1)
-		return -1;
+	return group(s) == -1 || tags_build(s) == -1 ? -1 : 0;
+}
+
+int
+site_index(struct site *s)
+{
 	/* Built with the snapshot: a query never reads or renders a post. */
-	if ((s->search = search_build(s->posts, s->nposts)) == NULL)
-		return -1;
-	return 0;
+	return (s->search = search_build(s->posts, s->nposts)) == NULL ? -1 : 0;
+}
+
+int
+site_finish(struct site *s, void (*dup)(void *ctx, const char *file),
+    void *ctx)
+{
+	return site_finish_model(s, dup, ctx) == -1 || site_index(s) == -1
+	    ? -1 : 0;
+}
+
+void
+site_drop_bodies(struct site *s)
+{
+	for (size_t i = 0; i < s->nposts; i++) {
+		free(s->posts[i]->body);
+		s->posts[i]->body = NULL;
+		s->posts[i]->body_len = 0;
+	}
+	for (size_t i = 0; i < s->npages; i++) {
+		free(s->pages[i]->body);
+		s->pages[i]->body = NULL;
+		s->pages[i]->body_len = 0;
+	}
 }
 
 void

@@ -114,6 +114,21 @@ int site_add_page(struct site *s, struct page *p);
  */
 int site_finish(struct site *s, void (*dup)(void *ctx, const char *file),
     void *ctx);
+
+/*
+ * site_finish in its two steps: the model (all of the above but the
+ * search index), then the index, which only reads the model and so may
+ * be built on one thread while the pages are rendered on another.
+ */
+int site_finish_model(struct site *s,
+    void (*dup)(void *ctx, const char *file), void *ctx);
+int site_index(struct site *s);
+
+/*
+ * Frees the posts' and pages' bodies once every page is rendered: the
+ * snapshot keeps the rendered pages, and the search index its own text.
+ */
+void site_drop_bodies(struct site *s);
 void site_free(struct site *s);
 
 void post_free(struct post *p);

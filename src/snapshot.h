@@ -26,7 +26,6 @@ struct snapshot {
 	struct site site;
 	struct routes gemini;  /* path -> Gemini response */
 	struct routes gopher;  /* selector -> menu or text */
-	struct routes gopher_plus; /* selector -> Gopher+ form of a menu */
 	time_t loaded;
 	struct config cfg;     /* the settings it was rendered with (a copy) */
 	int gemini_port;       /* bound: a request may name it */

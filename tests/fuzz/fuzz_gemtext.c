@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gopher_opts go = {"localhost", 70, 67, "localhost"};
 	struct render_opts o = {"localhost", 1965};
-	struct routes t, g, gp;
+	struct routes t, g;
 	struct site s;
 	struct post *p;
 	const char *why;
@@ -48,9 +48,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	site_finish(&s, no_dup, NULL);
 	routes_init(&t);
 	routes_init(&g);
-	routes_init(&gp);
 	render_gemini(&s, &o, &t);
-	render_gopher(&s, &go, &g, &gp);
+	render_gopher(&s, &go, &g);
 	/* A Gopher text never holds a lone "." line: clients would stop. */
 	{
 		const struct response *r = routes_get(&g, "/2013/08/post.txt", 17);
@@ -61,7 +60,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	routes_free(&t);
 	routes_free(&g);
-	routes_free(&gp);
 	site_free(&s);
 	return 0;
 }
