@@ -23,13 +23,14 @@
 
 /*
  * LeakSanitizer stops the world at exit with clone and ptrace, which the
- * seccomp filter forbids, and reads /proc, which Landlock hides: sanitizer
- * builds (tests only) go without seccomp and may read /proc.
+ * seccomp filter forbids, and reads /proc, which Landlock hides (so does
+ * ThreadSanitizer): sanitizer builds (tests only) go without seccomp and
+ * may read /proc.
  */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define SANITIZED 1
 #endif
 #endif

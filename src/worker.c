@@ -207,13 +207,14 @@ worker_init(struct worker *w, struct server *srv, int id)
 	w->id = id;
 	atomic_init(&w->stop_asked, 0);
 	/*
-	 * The change list folds a connection's event changes within one
-	 * turn into one epoll_ctl, or none when they cancel out.
+	 * No locks: a base belongs to one thread. No change list either:
+	 * it defers a closed connection's EPOLL_CTL_DEL past the close(),
+	 * when another worker may already have the descriptor's number
+	 * for a new connection (ThreadSanitizer saw it).
 	 */
 	if ((ec = event_config_new()) == NULL)
 		return -1;
-	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST |
-	    EVENT_BASE_FLAG_NOLOCK);
+	event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
 	w->base = event_base_new_with_config(ec);
 	event_config_free(ec);
 	if (w->base == NULL)

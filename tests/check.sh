@@ -5,6 +5,7 @@
 #   unit        cmocka tests of the pure modules
 #   suites      golden pages, integration, real clients, install (run_all.sh)
 #   asan        the unit tests and suites again, built with ASan, UBSan, LSan
+#   tsan        the protocol suites again, built with ThreadSanitizer
 #   robustness  bad input, limits, faults, reload under load (tests/robustness)
 #   fuzz        every fuzzer's saved inputs, then a short run of each
 set -u
@@ -15,6 +16,7 @@ part unit make --no-print-directory unit
 part suites sh tests/run_all.sh
 # Its unit tests must pass before its suites run; the count is the suites'.
 part asan make --no-print-directory check-asan
+part tsan make --no-print-directory check-tsan
 part robustness sh tests/robustness/run.sh ./capsuled
 part fuzz make --no-print-directory fuzz-check
 
