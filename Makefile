@@ -72,7 +72,7 @@ FUZZ_SECONDS ?= 60
 $(FB)/%.o: src/%.c
 	@mkdir -p $(FB)
 	clang -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
-	    $(PKG_CFLAGS) -c -o $@ $<
+	    -MMD -MP $(PKG_CFLAGS) -c -o $@ $<
 
 $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	clang -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer -Isrc \
@@ -172,4 +172,4 @@ clean:
 .PHONY: all deps run unit check check-asan check-tsan robustness bench clean fuzz fuzz-check install \
 	uninstall
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

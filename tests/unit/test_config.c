@@ -121,6 +121,38 @@ test_dump_round_trip(void **state)
 	diags_free(&d);
 }
 
+/* A copy owns every string: it outlives the original, and dumps alike. */
+static void
+test_copy(void **state)
+{
+	struct config a, b;
+	char *one = NULL, *two = NULL, err[80];
+	size_t n1 = 0, n2 = 0;
+	FILE *f;
+
+	(void)state;
+	config_defaults(&a);
+	config_set(&a, "aliases", "old.example", err, sizeof(err));
+	config_set(&a, "aliases", "older.example", err, sizeof(err));
+	config_set(&a, "gopher_host", "gopher.example", err, sizeof(err));
+	config_set(&a, "workers", "3", err, sizeof(err));
+	f = open_memstream(&one, &n1);
+	config_dump(&a, f);
+	fclose(f);
+	assert_int_equal(config_copy(&b, &a), 0);
+	assert_ptr_not_equal(b.host, a.host);
+	assert_ptr_not_equal(b.aliases.v[1], a.aliases.v[1]);
+	config_free(&a); /* the copy must not need it any more */
+	f = open_memstream(&two, &n2);
+	config_dump(&b, f);
+	fclose(f);
+	assert_string_equal(one, two);
+	assert_int_equal(b.workers, 3);
+	free(one);
+	free(two);
+	config_free(&b);
+}
+
 int
 main(void)
 {
@@ -128,6 +160,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_dump_round_trip),
+		cmocka_unit_test(test_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,141 @@
+/* test_route: the path -> response table, its aliases, the Gopher+ form. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "render_gopher.h"
+#include "route.h"
+
+static struct response
+owned(const char *text)
+{
+	struct response r = {0};
+
+	r.data = strdup(text);
+	r.len = strlen(text);
+	return r;
+}
+
+static void
+test_add_get_grow(void **state)
+{
+	struct routes t;
+	char path[32], want[32];
+
+	routes_init(&t);
+	/* Enough to grow the table several times. */
+	for (int i = 0; i < 1000; i++) {
+		struct response r;
+
+		snprintf(path, sizeof(path), "/p/%d", i);
+		snprintf(want, sizeof(want), "body %d", i);
+		r = owned(want);
+		assert_int_equal(routes_add(&t, path, strlen(path), &r), 0);
+	}
+	for (int i = 0; i < 1000; i++) {
+		const struct response *r;
+
+		snprintf(path, sizeof(path), "/p/%d", i);
+		snprintf(want, sizeof(want), "body %d", i);
+		r = routes_get(&t, path, strlen(path));
+		assert_non_null(r);
+		assert_int_equal(r->len, strlen(want));
+		assert_memory_equal(r->data, want, r->len);
+	}
+	assert_null(routes_get(&t, "/p/1000", 7));
+	assert_null(routes_get(&t, "/p/1", 2)); /* a prefix is not a path */
+	routes_free(&t);
+}
+
+static void
+test_first_stays(void **state)
+{
+	struct routes t;
+	struct response a = owned("first"), b = owned("second");
+
+	routes_init(&t);
+	assert_int_equal(routes_add(&t, "/x", 2, &a), 0);
+	assert_int_equal(routes_add(&t, "/x", 2, &b), 1);
+	assert_string_equal(routes_get(&t, "/x", 2)->data, "first");
+	routes_free(&t);
+}
+
+/* An alias shares the bytes: same pointer, freed once (ASan checks). */
+static void
+test_alias_shares(void **state)
+{
+	struct routes t;
+	struct response a = owned("menu\r\n.\r\n");
+	const struct response *in, *al;
+
+	a.menu = 1;
+	routes_init(&t);
+	assert_int_equal(routes_add(&t, "/2013/", 6, &a), 0);
+	in = routes_get(&t, "/2013/", 6);
+	assert_int_equal(routes_alias(&t, "/2013", 5, in), 0);
+	/* Grow past the alias, so the table moves under both. */
+	for (int i = 0; i < 200; i++) {
+		char path[16];
+		struct response r = owned("x");
+
+		snprintf(path, sizeof(path), "/f%d", i);
+		assert_int_equal(routes_add(&t, path, strlen(path), &r), 0);
+	}
+	in = routes_get(&t, "/2013/", 6);
+	al = routes_get(&t, "/2013", 5);
+	assert_non_null(al);
+	assert_ptr_equal(al->data, in->data);
+	assert_int_equal(al->len, in->len);
+	assert_true(al->menu);
+	assert_true(al->shared);
+	assert_false(in->shared);
+	/* An alias over a taken path leaves the taken one alone. */
+	assert_int_equal(routes_alias(&t, "/f0", 3, in), 1);
+	assert_string_equal(routes_get(&t, "/f0", 3)->data, "x");
+	routes_free(&t);
+}
+
+static void
+test_gopher_plus(void **state)
+{
+	const char menu[] = "iHello\t\tlocalhost\t70\r\n"
+			    "0A post\t/2013/08/a.txt\tlocalhost\t70\r\n.\r\n";
+	struct buf b;
+
+	buf_init(&b);
+	render_gopher_plus(&b, menu, sizeof(menu) - 1);
+	buf_putc(&b, '\0');
+	assert_false(b.failed);
+	assert_string_equal(b.data,
+	    "+-1\r\n"
+	    "+INFO: iHello\t\tlocalhost\t70\r\n"
+	    "+INFO: 0A post\t/2013/08/a.txt\tlocalhost\t70\r\n"
+	    ".\r\n");
+	buf_free(&b);
+	/* Nothing but the end: an empty listing, still well formed. */
+	buf_init(&b);
+	render_gopher_plus(&b, ".\r\n", 3);
+	buf_putc(&b, '\0');
+	assert_string_equal(b.data, "+-1\r\n.\r\n");
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_get_grow),
+		cmocka_unit_test(test_first_stays),
+		cmocka_unit_test(test_alias_shares),
+		cmocka_unit_test(test_gopher_plus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
