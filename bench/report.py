@@ -136,6 +136,15 @@ if free:
         print(row([label, "%.0f" % med(rps), "%.0f" % med(cpu),
                    "%.2f" % med(busy)], w3))
 
+tp = os.path.join(d, "threads.txt")
+if free and os.path.exists(tp):
+    print()
+    print("CPU ticks per thread over those runs (control thread first):")
+    print()
+    for line in open(tp):
+        if line.strip():
+            print("- " + line.strip())
+
 sp = os.path.join(d, "syscalls.txt")
 if os.path.exists(sp) and os.path.getsize(sp):
     print()

@@ -206,6 +206,13 @@ if [ "${1:-}" = --inside ]; then
 			    -l "capsuled-w$wk:gemini-tls12-free" >>"$R"
 			r=$((r + 1))
 		done
+		# How the work spread over the threads: CPU ticks of each
+		# (the control thread, then one per worker).
+		for t in /proc/$CW/task/*; do
+			awk '{print $14 + $15}' "$t/stat"
+		done | tr '\n' ' ' | sed "s/^/capsuled-w$wk threads: /" \
+		    >>"$W/threads.txt"
+		echo >>"$W/threads.txt"
 		kill $CW
 		wait $CW 2>/dev/null || true
 	done
