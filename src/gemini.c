@@ -31,8 +31,10 @@
 
 /* Longest line we ever look at: the URI, CR and LF. */
 #define LINE_MAX_BYTES (URL_MAX + 2)
-/* The first read: a ClientHello's usual size, and room to spare. */
+/* A read of the ClientHello: its usual size, and room to spare. */
 #define FIRST_READ 4096
+/* The longest TLS record a ClientHello may come in (RFC 8446 5.1). */
+#define HELLO_MAX (5 + 16384)
 /* Plaintext encrypted at a time: most pages whole, four TLS records. */
 #define ANSWER_PIECE (64 * 1024)
 
@@ -50,8 +52,8 @@ struct gconn {
 	int local_port;
 	enum phase phase;
 	int drained;        /* a short read emptied the socket; no event since */
-	char *pre;          /* the first read's bytes, for OpenSSL to take */
-	size_t pre_len, pre_off;
+	struct buf hello;   /* the ClientHello's first record, as it came */
+	size_t hello_off;   /* ... and how much of it OpenSSL has taken */
 	/* The answer, encrypted piece by piece as the socket drains. */
 	const char *body;
 	size_t body_len, body_off;
@@ -67,7 +69,7 @@ gconn_free(struct gconn *g, const char *note)
 	SSL_free(g->ssl);
 	buf_free(&g->tx);
 	free(g->body_owned);
-	free(g->pre);
+	buf_free(&g->hello);
 	conn_end(&g->c, note);
 	free(g);
 }
@@ -108,14 +110,13 @@ bio_read(BIO *b, char *out, int len)
 	ssize_t n;
 
 	BIO_clear_retry_flags(b);
-	if (g->pre != NULL) { /* what first_read took, before the socket */
-		n = g->pre_len - g->pre_off < (size_t)len
-		    ? (ssize_t)(g->pre_len - g->pre_off) : len;
-		memcpy(out, g->pre + g->pre_off, (size_t)n);
-		if ((g->pre_off += (size_t)n) == g->pre_len) {
-			free(g->pre);
-			g->pre = NULL;
-		}
+	if (g->hello.data != NULL) { /* what hello_read took, first */
+		size_t left = g->hello.len - g->hello_off;
+
+		n = left < (size_t)len ? (ssize_t)left : len;
+		memcpy(out, g->hello.data + g->hello_off, (size_t)n);
+		if ((g->hello_off += (size_t)n) == g->hello.len)
+			buf_free(&g->hello);
 		return (int)n;
 	}
 	/*
@@ -221,24 +222,27 @@ send_tx(struct gconn *g)
 	char *data;
 	int rc;
 
-	if (g->c.out == NULL && g->tx.len > 0) {
-		if ((data = buf_steal(&g->tx, &len)) == NULL) {
-			gconn_free(g, "out of memory");
-			return -1;
+	for (;;) {
+		if (g->c.out == NULL) {
+			/* What the socket took is gone: the next of OpenSSL's. */
+			if (g->tx.len == 0)
+				return 1;
+			if ((data = buf_steal(&g->tx, &len)) == NULL) {
+				gconn_free(g, "out of memory");
+				return -1;
+			}
+			conn_answer(&g->c, data, len, data);
 		}
-		conn_answer(&g->c, data, len, data);
+		if ((rc = conn_flush(&g->c)) == 1)
+			continue;
+		if (rc == 0) {
+			conn_wait(&g->c, CONN_WRITE);
+			return 0;
+		}
+		gconn_free(g, g->phase == WRITING ? "closed by client in write"
+						  : "closed by client in handshake");
+		return -1;
 	}
-	if (g->c.out == NULL)
-		return 1;
-	if ((rc = conn_flush(&g->c)) == 1)
-		return 1;
-	if (rc == 0) {
-		conn_wait(&g->c, CONN_WRITE);
-		return 0;
-	}
-	gconn_free(g, g->phase == WRITING ? "closed by client in write"
-					  : "closed by client in handshake");
-	return -1;
 }
 
 /*
@@ -254,6 +258,9 @@ pump(struct gconn *g)
 	int rc;
 
 	for (;;) {
+		/* Nothing new is encrypted before the last is all out. */
+		if ((rc = send_tx(g)) != 1 || g->shut)
+			return rc;
 		if (g->body_off < g->body_len) {
 			size_t n = g->body_len - g->body_off;
 
@@ -266,14 +273,12 @@ pump(struct gconn *g)
 			}
 			g->body_off += n;
 		}
-		if (g->body_off == g->body_len && !g->shut) {
+		if (g->body_off == g->body_len) {
 			/* Our close_notify: the BIO takes it, never waits. */
 			if (SSL_shutdown(g->ssl) < 0)
 				ERR_clear_error();
 			g->shut = 1;
 		}
-		if ((rc = send_tx(g)) != 1 || g->shut)
-			return rc;
 	}
 }
 
@@ -458,21 +463,41 @@ step(struct gconn *g)
 }
 
 /*
- * The first read is capsuled's own: only when it brings bytes is the SSL
- * object made (and handed them), so a client that connects and says
- * nothing (a scanner, or one the kernel's TCP_DEFER_ACCEPT let through
- * after its second) costs a connection, not 40 KB of TLS state
- * (bench/memory.sh). Returns -1 when there is nothing to do yet, or g
- * was freed.
+ * Whether the bytes so far hold the first TLS record whole (type, version
+ * and a 16-bit length, then that many bytes), or are no TLS record at
+ * all (OpenSSL then answers them with an alert).
  */
 static int
-first_read(struct gconn *g)
+hello_whole(const struct buf *b)
 {
-	char first[FIRST_READ];
+	const unsigned char *p = (const unsigned char *)b->data;
+	size_t need;
+
+	if (b->len >= 1 && p[0] != 0x16)
+		return 1;
+	if (b->len < 5)
+		return 0;
+	need = 5 + ((size_t)p[3] << 8 | p[4]);
+	return b->len >= need || need > HELLO_MAX;
+}
+
+/*
+ * capsuled reads the ClientHello's first record itself; only when it is
+ * whole is the SSL object made and handed the bytes. A client that
+ * connects and says nothing (a scanner, or one the kernel let through
+ * after TCP_DEFER_ACCEPT's second), or that sends its ClientHello a byte
+ * at a time, costs the bytes it sent, not 30-40 KB of TLS state each
+ * (bench/memory.sh; the robustness suite's trickling clients). Returns
+ * -1 when there is nothing more to do now, or g was freed.
+ */
+static int
+hello_read(struct gconn *g)
+{
+	char got[FIRST_READ];
 	ssize_t n;
 
 	do
-		n = read(g->c.fd, first, sizeof(first));
+		n = read(g->c.fd, got, sizeof(got));
 	while (n == -1 && errno == EINTR);
 	if (n == -1 && errno == EAGAIN) {
 		conn_wait(&g->c, CONN_READ);
@@ -482,13 +507,20 @@ first_read(struct gconn *g)
 		gconn_free(g, "closed by client in handshake");
 		return -1;
 	}
-	if (tls_new(g) == -1 || (g->pre = malloc((size_t)n)) == NULL) {
+	buf_add(&g->hello, got, (size_t)n);
+	if (g->hello.failed) {
 		gconn_free(g, "out of memory");
 		return -1;
 	}
-	memcpy(g->pre, first, (size_t)n);
-	g->pre_len = (size_t)n;
-	g->drained = (size_t)n < sizeof(first);
+	if (!hello_whole(&g->hello)) {
+		conn_wait(&g->c, CONN_READ); /* under the handshake deadline */
+		return -1;
+	}
+	if (tls_new(g) == -1) {
+		gconn_free(g, "out of memory");
+		return -1;
+	}
+	g->drained = (size_t)n < sizeof(got);
 	g->phase = HANDSHAKE;
 	return 0;
 }
@@ -510,7 +542,7 @@ gconn_io(evutil_socket_t fd, short what, void *arg)
 			conn_wait(&g->c, CONN_READ);
 		return;
 	}
-	if (g->phase == HELLO && first_read(g) == -1)
+	if (g->phase == HELLO && hello_read(g) == -1)
 		return;
 	step(g);
 }
@@ -528,6 +560,7 @@ gemini_accept(struct worker *w, const struct listener *l, int fd,
 		return;
 	}
 	buf_init(&g->tx);
+	buf_init(&g->hello);
 	g->local_port = l->port;
 	g->phase = HELLO;
 	conn_start(&g->c, w, "gemini", fd, peer, counted, slow_down, gconn_io,

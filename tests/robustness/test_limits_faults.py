@@ -691,6 +691,31 @@ class SlowReader(threading.Thread):
             raw.close()
 
 
+def t_slow_readers_whole():
+    """Several slow readers of a large answer each get all of it, ending
+    in close_notify: a Gemini answer is encrypted a piece at a time as the
+    socket drains, and a piece written while the last still waited once
+    left the end of the answer unsent."""
+    srv = RServer(BIN, big_tree(), timeout=10).start(deadline=60)
+    try:
+        path = biggest_year(srv)
+        ref = {"gemini": gemini(srv.port, U + path, timeout=10),
+               "gopher": gopher(srv.gopher_port, path, timeout=10)}
+        readers = [SlowReader(srv, p, path, gap=0.02)
+                   for p in ("gemini", "gopher") * 3]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join(20)
+        for t in readers:
+            r = t.reply
+            check(r.end == "eof" and r.data == ref[t.proto].data,
+                  "%s: a slow reader got %d bytes (end %s), want %d"
+                  % (t.proto, len(r.data), r.end, len(ref[t.proto].data)))
+    finally:
+        srv.stop()
+
+
 def t_sigterm_drain():
     srv = RServer(BIN, big_tree(), timeout=10).start(deadline=60)
     try:
@@ -1039,6 +1064,8 @@ def main():
                    % (LOAD_CLIENTS, RELOADS), t_reload_under_load)
         runner.run("(c) a reload with a broken post keeps the old content "
                    "and says why", t_reload_broken)
+        runner.run("(d) slow readers of a large answer each get all of it",
+                   t_slow_readers_whole)
         runner.run("(d) SIGTERM: slow readers of a large answer get all of "
                    "it, then exit 0", t_sigterm_drain)
         runner.run("(d) a second SIGTERM ends a long drain at once",
