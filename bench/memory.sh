@@ -11,7 +11,8 @@
 #   sudo sh bench/memory.sh        # about a minute
 #
 # Knobs (environment): CAPSULED (./capsuled), N (10000 connections),
-# POSTS (10000), OUT (a directory to keep the logs and samples in;
+# POSTS (10000), SIZES (the longer posts of part 4, as gen_tree.py's
+# --paras ranges: "10-12 60-70"; empty to skip), OUT (a directory to keep the logs and samples in;
 # default: a temporary one, removed). Needs python3 (the tree generator
 # and the RSS sampler); uses gdb, when present, to ask glibc for a
 # malloc_trim(0) after the reloads (what trimming would give back).
@@ -282,6 +283,39 @@ if command -v gdb >/dev/null; then
 fi
 stop_caps
 
+# ------------------------------------------------ 4. longer posts
+# The generated posts are short (about 550 bytes a file): each post's
+# fixed part (its header, title, date and links to its neighbours in both
+# protocols, its entries in the year, month and tag lists, its index
+# entries) weighs more than its text. The same dates and titles with
+# longer bodies show how the ratio falls as posts grow; 60-70 paragraphs
+# is about the seed blog's one post (20 KB).
+SIZES=${SIZES-"10-12 60-70"}
+SIZE_ROWS=$W/sizes.md
+: >"$SIZE_ROWS"
+for paras in $SIZES; do
+	say "4. $POSTS posts of $paras paragraphs"
+	rm -rf "$W/tree"
+	python3 "$ROOT/tests/gen_tree.py" "$POSTS" "$W/tree" --seed 20240315 \
+	    --home-posts 20 --paras "$paras" --manifest "$W/manifest.json" \
+	    --quiet
+	sync
+	T=$(du -sb "$W/tree" | awk '{ print $1 }')
+	start_caps "$W/tree"
+	L=$(($(log_ms "$(awk '/ serving .*: [0-9]+ posts/ { print $1; exit }' \
+	    "$W/caps.err")") - $(log_ms "$(awk '/listening gopher/ { print $1 }' \
+	    "$W/caps.err" | tail -1)")))
+	sleep 0.5
+	G=$(($(rss "$CAPS") - SMALL))
+	stop_caps
+	R=$(awk -v g="$G" -v t="$T" 'BEGIN { printf "%.2f", g * 1024 / t }')
+	printf '| %s | %s | %s kB | %s ms | +%s kB | %sx | %s |\n' "$paras" \
+	    "$((T / POSTS))" "$((T / 1024))" "$L" "$G" "$R" \
+	    "$(awk -v r="$R" 'BEGIN { print (r <= 3) ? "met" : "missed" }')" \
+	    >>"$SIZE_ROWS"
+done
+rm -rf "$W/tree"
+
 # ------------------------------------------------ the table
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cat <<EOF
@@ -317,4 +351,15 @@ EOF
 if [ -n "$TRIMMED" ]; then
 	printf '| after malloc_trim(0) (gdb) kB | | %s (%sx) |\n' "$TRIMMED" \
 	    "$(ratio "$TRIMMED" "$BASE")"
+fi
+if [ -s "$SIZE_ROWS" ]; then
+	cat <<EOF
+
+4. The same $POSTS posts, longer (snapshot target <= 3x the tree):
+
+| paragraphs | bytes a post | tree (du -sb) | load + render | snapshot (RSS growth) | x the tree | verdict |
+|---|---|---|---|---|---|---|
+| 1-4 (part 2) | $((TREE / POSTS)) | $((TREE / 1024)) kB | $LOAD_MS ms | +$GROWTH kB | ${RATIO}x | $(awk -v r="$RATIO" 'BEGIN { print (r <= 3) ? "met" : "missed" }') |
+EOF
+	cat "$SIZE_ROWS"
 fi

@@ -13,6 +13,7 @@
 
 #include "frontmatter.h"
 #include "markdown.h"
+#include "search.h"
 #include "utf8.h"
 #include "ytree.h"
 
@@ -469,6 +470,29 @@ render_all(struct snapshot *snap, const struct render_opts *o,
 	return rc == -1 || j.rc == -1 ? -1 : 0;
 }
 
+/*
+ * The search index cuts its snippets from the posts' Gemini pages, which
+ * hold the bodies as written: then the bodies can go, and the snapshot
+ * keeps each post's text once per protocol, not three times.
+ */
+static int
+search_reads_pages(struct snapshot *snap)
+{
+	const struct site *s = &snap->site;
+	char path[512];
+
+	for (size_t i = 0; i < s->nposts; i++) {
+		const struct response *r;
+
+		gemini_post_path(path, sizeof(path), s->posts[i]);
+		r = routes_get(&snap->gemini, path, strlen(path));
+		if (search_text_in(s->search, i, r ? r->data : NULL,
+			r ? r->len : 0) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 struct snapshot *
 content_load(const char *root, const struct render_opts *o,
     const struct gopher_opts *go, struct diags *d)
@@ -496,8 +520,10 @@ content_load(const char *root, const struct render_opts *o,
 	close(rootfd);
 	rootfd = -1;
 	if (site_finish_model(&snap->site, report_dup, d) == -1 ||
-	    render_all(snap, o, go) == -1)
+	    render_all(snap, o, go) == -1 || search_reads_pages(snap) == -1)
 		goto oom;
+	routes_seal(&snap->gemini);
+	routes_seal(&snap->gopher);
 	site_drop_bodies(&snap->site);
 	/* The bodies and the load's scratch space go back to the system. */
 	malloc_trim(0);

@@ -267,9 +267,8 @@ export_routes(const struct routes *t, const char *dir, int gemini)
 		return -1;
 	if ((sorted = calloc(t->n + 1, sizeof(*sorted))) == NULL)
 		return -1;
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].path != NULL)
-			sorted[n++] = &t->slots[i];
+	for (size_t i = 0; i < t->n; i++)
+		sorted[n++] = &t->v[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_route);
 	snprintf(file, sizeof(file), "%s/.routes", dir);
 	if ((idx = fopen(file, "w")) == NULL) {

@@ -72,8 +72,8 @@ add_redirect(struct routes *t, const char *from, const char *to)
 	return add(t, from, &b, 31, b.len);
 }
 
-static void
-post_url(char *out, size_t n, const struct post *p)
+void
+gemini_post_path(char *out, size_t n, const struct post *p)
 {
 	snprintf(out, n, "/%04d/%02d/%s.gmi", post_year(p), post_month(p),
 	    p->slug);
@@ -85,7 +85,7 @@ put_post_link(struct buf *b, const struct post *p)
 {
 	char url[512], ymd[11];
 
-	post_url(url, sizeof(url), p);
+	gemini_post_path(url, sizeof(url), p);
 	date_ymd(&p->meta.date, ymd);
 	buf_printf(b, "=> %s %s ", url, ymd);
 	put_clean(b, p->meta.title);
@@ -245,7 +245,7 @@ put_neighbour(struct buf *b, const char *what, const struct post *p)
 {
 	char url[512], ymd[11];
 
-	post_url(url, sizeof(url), p);
+	gemini_post_path(url, sizeof(url), p);
 	date_ymd(&p->meta.date, ymd);
 	buf_printf(b, "=> %s %s: ", url, what);
 	put_clean(b, p->meta.title);
@@ -328,7 +328,7 @@ render_post(const struct site *s, const struct post *p, struct routes *t)
 	    date_month_name(post_month(p)), post_year(p));
 	buf_printf(&b, "=> /%04d/ %04d\n", post_year(p), post_year(p));
 	put_footer(&b, s);
-	post_url(path, sizeof(path), p);
+	gemini_post_path(path, sizeof(path), p);
 	return add(t, path, &b, 20, body_off);
 }
 
@@ -531,7 +531,7 @@ render_atom(const struct site *s, const struct render_opts *o,
 		const struct post *p = s->posts[i];
 		const struct post_meta *m = &p->meta;
 
-		post_url(url, sizeof(url), p);
+		gemini_post_path(url, sizeof(url), p);
 		buf_puts(&b, "  <entry>\n    <title>");
 		put_xml(&b, m->title);
 		buf_puts(&b, "</title>\n    <link href=\"");

@@ -26,6 +26,9 @@ struct render_opts {
 int render_gemini(const struct site *s, const struct render_opts *o,
     struct routes *t);
 
+/* Where a post is served: "/YYYY/MM/slug.gmi" (out: 512 bytes will do). */
+void gemini_post_path(char *out, size_t n, const struct post *p);
+
 /*
  * The whole response to "/search?query" (query still percent-encoded, as
  * url.c leaves it): 20 and the posts that hold every word, best first,

@@ -2,13 +2,18 @@
  * route: the table from a request path to its ready response (pure).
  *
  * Every response is rendered at load into one buffer (header and body
- * together) so that serving is a lookup and a write. Open addressing with
- * FNV-1a; the table is filled once and then only read, by any thread.
+ * together) so that serving is a lookup and a write. The entries sit in
+ * one array in the order they were added; an open-addressing index of
+ * 32-bit slots (FNV-1a) finds them, and the paths live in a few large
+ * blocks: at 10,000 posts a table of pointers and one allocation per
+ * path cost more than the paths themselves. Filled once, then only
+ * read, by any thread.
  */
 #ifndef CAPSULED_ROUTE_H
 #define CAPSULED_ROUTE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct response {
 	char *data;    /* header and body, ready to write */
@@ -20,15 +25,19 @@ struct response {
 };
 
 struct route {
-	char *path;
+	const char *path; /* NUL-terminated, in the table's path blocks */
 	size_t path_len;
 	struct response resp;
 };
 
+struct path_block;
+
 struct routes {
-	struct route *slots;
-	size_t cap;   /* a power of two, or 0 */
-	size_t n;
+	struct route *v;   /* the entries, in the order they were added */
+	size_t n, vcap;
+	uint32_t *slots;   /* index into v, plus one; 0 is empty */
+	size_t cap;        /* slots: a power of two, or 0 */
+	struct path_block *paths;
 };
 
 void routes_init(struct routes *t);
@@ -37,7 +46,7 @@ void routes_free(struct routes *t);
 /*
  * Adds path -> response; takes ownership of resp->data (freed even on
  * failure). Returns 0, -1 on memory, 1 when the path was already there
- * (the first one stays).
+ * (the first one stays). Pointers from routes_get may move.
  */
 int routes_add(struct routes *t, const char *path, size_t path_len,
     struct response *resp);
@@ -48,6 +57,9 @@ int routes_add(struct routes *t, const char *path, size_t path_len,
  */
 int routes_alias(struct routes *t, const char *path, size_t path_len,
     const struct response *of);
+
+/* Gives back what the table holds beyond its entries (after the last add). */
+void routes_seal(struct routes *t);
 
 const struct response *routes_get(const struct routes *t, const char *path,
     size_t path_len);

@@ -27,11 +27,23 @@
 
 enum { F_BODY = 1, F_TAGS = 2, F_TITLE = 4 };
 
-/* One post that holds a term. */
+/* One post that holds a term: 8 bytes, the index's bulk. */
 struct posting {
-	uint32_t post;    /* its place in the posts, 0 = newest */
-	uint32_t first;   /* offset in its text of the first body match */
-	uint8_t fields;   /* F_* where the term is */
+	uint32_t post : 29;  /* its place in the posts, 0 = newest */
+	uint32_t fields : 3; /* F_* where the term is */
+	uint32_t first;      /* offset in its text of the first body match */
+};
+#define MAX_POSTS ((1u << 29) - 1)
+
+/*
+ * A post's gemtext, where the index reads it for snippets: first the
+ * post's own body, then (search_text_in) the same bytes inside its
+ * rendered page, so the snapshot holds them once.
+ */
+struct source {
+	const char *p;
+	uint32_t len;
+	uint32_t owned;   /* p is the index's own copy */
 };
 
 struct term {
@@ -43,8 +55,7 @@ struct term {
 struct search_index {
 	struct post *const *posts;
 	size_t nposts;
-	char **text;          /* each post's body as one clean line */
-	uint32_t *text_len;
+	struct source *src;
 	struct term *terms;
 	size_t nterms, cap_terms;
 	uint32_t *slots;      /* open addressing: term index + 1, 0 empty */
@@ -340,13 +351,19 @@ add_term(void *ctx, const char *s, size_t n, size_t off)
 	return 0;
 }
 
+/* Plain text being made: never longer than the gemtext it comes from. */
+struct plain {
+	char *s;
+	size_t len, cap;
+};
+
 /*
  * Appends s cleaned for a snippet: every control (C0, DEL, C1, U+2028,
  * U+2029) a space, runs of spaces one, none at the start. The text was
  * checked as UTF-8 when it was loaded.
  */
 static void
-put_clean(struct buf *b, const char *s, size_t len)
+put_clean(struct plain *t, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -366,42 +383,50 @@ put_clean(struct buf *b, const char *s, size_t len)
 			c = ' ';
 			i += skip;
 		}
-		if (c == ' ' && (b->len == 0 || b->data[b->len - 1] == ' '))
+		if (c == ' ' && (t->len == 0 || t->s[t->len - 1] == ' '))
 			continue;
-		buf_putc(b, (char)c);
+		if (t->len < t->cap)
+			t->s[t->len++] = (char)c;
 	}
 }
 
 /*
  * A body as the words a reader sees, ready for snippets: each line's
  * text, heading, item, quote, preformatted line or link label, without
- * markup or URLs, cleaned and joined into one line.
+ * markup or URLs, cleaned and joined into one line. One allocation: it
+ * is made again for every snippet shown. Stops after the line that
+ * reaches limit bytes, and says so in *cut.
  */
 static char *
-plain_text(const char *body, size_t len, uint32_t *out_len)
+plain_text(const char *body, size_t len, size_t limit, uint32_t *out_len,
+    int *cut)
 {
 	struct gemtext_reader r;
 	struct gemtext_line line;
-	struct buf b;
-	char *s;
-	size_t n;
+	/* Each line's text is part of it, and its space stands for a line
+	 * end (the first one, at the start, is dropped). */
+	struct plain t = {NULL, 0, len};
 
-	buf_init(&b);
+	if ((t.s = malloc(len + 1)) == NULL)
+		return NULL;
+	*cut = 0;
 	gemtext_init(&r, body, len);
 	while (gemtext_next(&r, &line)) {
+		if (t.len >= limit) {
+			*cut = 1;
+			break;
+		}
 		if (line.kind == GT_PRE_START || line.kind == GT_PRE_END)
 			continue;
-		put_clean(&b, " ", 1);
-		put_clean(&b, line.text, line.text_len);
+		put_clean(&t, " ", 1);
+		put_clean(&t, line.text, line.text_len);
 	}
-	while (b.len > 0 && b.data[b.len - 1] == ' ')
-		b.len--;
-	buf_putc(&b, '\0'); /* an empty body still gets a string */
-	if ((s = buf_steal(&b, &n)) == NULL)
-		return NULL;
+	while (t.len > 0 && t.s[t.len - 1] == ' ')
+		t.len--;
+	t.s[t.len] = '\0'; /* an empty body still gets a string */
 	/* A body over 4 GiB cannot be loaded anyway; offsets are 32 bits. */
-	*out_len = n - 1 > UINT32_MAX ? UINT32_MAX : (uint32_t)(n - 1);
-	return s;
+	*out_len = t.len > UINT32_MAX ? UINT32_MAX : (uint32_t)t.len;
+	return t.s;
 }
 
 static int
@@ -409,6 +434,9 @@ index_post(struct search_index *ix, struct scratch *sc, uint32_t i)
 {
 	const struct post *p = ix->posts[i];
 	struct adding a = {ix, i, F_TITLE};
+	char *text;
+	uint32_t len;
+	int rc, cut;
 
 	if (each_term(sc, p->meta.title, strlen(p->meta.title), add_term,
 		&a) == -1)
@@ -418,11 +446,42 @@ index_post(struct search_index *ix, struct scratch *sc, uint32_t i)
 		if (each_term(sc, p->meta.tags[k], strlen(p->meta.tags[k]),
 			add_term, &a) == -1)
 			return -1;
-	if ((ix->text[i] = plain_text(p->body, p->body_len,
-		 &ix->text_len[i])) == NULL)
+	ix->src[i].p = p->body;
+	ix->src[i].len = p->body_len > UINT32_MAX ? UINT32_MAX
+						  : (uint32_t)p->body_len;
+	if ((text = plain_text(p->body, ix->src[i].len, SIZE_MAX, &len,
+		 &cut)) == NULL)
 		return -1;
 	a.field = F_BODY;
-	return each_term(sc, ix->text[i], ix->text_len[i], add_term, &a);
+	rc = each_term(sc, text, len, add_term, &a);
+	free(text);
+	return rc;
+}
+
+/*
+ * The lists grew by doubling: a quarter of their room, on average, is
+ * never used once the last post is in. Shrinking cannot fail for good
+ * (the old block stays when realloc says no).
+ */
+static void
+shrink(struct search_index *ix)
+{
+	struct term *t;
+
+	for (size_t i = 0; i < ix->nterms; i++) {
+		struct posting *v = realloc(ix->terms[i].v,
+		    ix->terms[i].n * sizeof(*v));
+
+		if (v != NULL) {
+			ix->terms[i].v = v;
+			ix->terms[i].cap = ix->terms[i].n;
+		}
+	}
+	if (ix->nterms > 0 &&
+	    (t = realloc(ix->terms, ix->nterms * sizeof(*t))) != NULL) {
+		ix->terms = t;
+		ix->cap_terms = ix->nterms;
+	}
 }
 
 struct search_index *
@@ -431,20 +490,20 @@ search_build(struct post *const *posts, size_t nposts)
 	struct search_index *ix;
 	struct scratch sc;
 
-	if (nposts > UINT32_MAX - 1 || (ix = calloc(1, sizeof(*ix))) == NULL)
+	if (nposts > MAX_POSTS || (ix = calloc(1, sizeof(*ix))) == NULL)
 		return NULL;
 	ix->posts = posts;
 	ix->nposts = nposts;
 	buf_init(&ix->words);
 	scratch_init(&sc);
-	ix->text = calloc(nposts + 1, sizeof(*ix->text));
-	ix->text_len = calloc(nposts + 1, sizeof(*ix->text_len));
-	if (ix->text == NULL || ix->text_len == NULL || rehash(ix) == -1)
+	ix->src = calloc(nposts + 1, sizeof(*ix->src));
+	if (ix->src == NULL || rehash(ix) == -1)
 		goto fail;
 	for (size_t i = 0; i < nposts; i++)
 		if (index_post(ix, &sc, (uint32_t)i) == -1)
 			goto fail;
 	scratch_free(&sc);
+	shrink(ix);
 	return ix;
 fail:
 	scratch_free(&sc);
@@ -461,13 +520,56 @@ search_free(struct search_index *ix)
 		free(ix->terms[i].v);
 	free(ix->terms);
 	free(ix->slots);
-	if (ix->text)
+	if (ix->src)
 		for (size_t i = 0; i < ix->nposts; i++)
-			free(ix->text[i]);
-	free(ix->text);
-	free(ix->text_len);
+			if (ix->src[i].owned)
+				free((char *)ix->src[i].p);
+	free(ix->src);
 	buf_free(&ix->words);
 	free(ix);
+}
+
+/* As put_body writes it into a page: without its leading blank lines. */
+static void
+body_as_written(const char **p, uint32_t *len)
+{
+	while (*len > 0 && (**p == '\n' || **p == '\r')) {
+		(*p)++;
+		(*len)--;
+	}
+}
+
+int
+search_text_in(struct search_index *ix, size_t i, const char *page,
+    size_t len)
+{
+	struct source *src;
+	const char *at = NULL;
+	char *copy;
+
+	if (ix == NULL || i >= ix->nposts)
+		return 0;
+	src = &ix->src[i];
+	if (src->owned)
+		return 0;
+	body_as_written(&src->p, &src->len);
+	if (src->len == 0) {
+		src->p = "";
+		return 0;
+	}
+	/* The same bytes give the same plain text, so the same offsets. */
+	if (page != NULL)
+		at = memmem(page, len, src->p, src->len);
+	if (at != NULL) {
+		src->p = at;
+		return 0;
+	}
+	if ((copy = malloc(src->len)) == NULL)
+		return -1;
+	memcpy(copy, src->p, src->len);
+	src->p = copy;
+	src->owned = 1;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- query */
@@ -708,21 +810,24 @@ next_cluster(const char *p, const char *end, size_t *cols)
 	return (const char *)n;
 }
 
-void
-search_snippet(const struct search_index *ix, const struct search_hit *h,
+/*
+ * The snippet of text[0..len) around first (see search_snippet). Returns
+ * 1, writing nothing, when the text was cut short (cut) and the snippet
+ * would reach its end: then it needs the rest to know how to end.
+ */
+static int
+cut_snippet(const char *text, size_t len, int cut, uint32_t first,
     size_t cols, struct buf *out)
 {
-	const char *text, *p, *end, *keep;
-	size_t len, start = 0, used = 0, w;
+	const char *p, *end, *keep;
+	size_t start = 0, used = 0, w;
 
-	if (ix == NULL || h->order >= ix->nposts || cols < 2)
-		return;
-	text = ix->text[h->order];
-	len = ix->text_len[h->order];
+	if (cut && (len == 0 || (first != UINT32_MAX && first >= len)))
+		return 1;
 	if (len == 0)
-		return;
-	if (h->first != UINT32_MAX && h->first < len) {
-		size_t f = h->first, back = 0;
+		return 0;
+	if (first != UINT32_MAX && first < len) {
+		size_t f = first, back = 0;
 
 		/* A third of the line before the match, from a word's start. */
 		start = f;
@@ -739,10 +844,7 @@ search_snippet(const struct search_index *ix, const struct search_hit *h,
 			start = sp ? (size_t)(sp - text) + 1 : f;
 		}
 	}
-	if (start > 0) {
-		buf_puts(out, "…");
-		used = 1;
-	}
+	used = start > 0; /* the leading "…" */
 	/* Whole clusters while one column is left for a closing "…". */
 	p = keep = text + start;
 	end = text + len;
@@ -760,10 +862,46 @@ search_snippet(const struct search_index *ix, const struct search_hit *h,
 	}
 	if (p == end)
 		keep = end;
+	if (cut && keep == end)
+		return 1;
 	if (keep < end)
 		while (keep > text + start && keep[-1] == ' ')
 			keep--;
+	if (start > 0)
+		buf_puts(out, "…");
 	buf_add(out, text + start, (size_t)(keep - (text + start)));
 	if (keep < end)
 		buf_puts(out, "…");
+	return 0;
+}
+
+void
+search_snippet(const struct search_index *ix, const struct search_hit *h,
+    size_t cols, struct buf *out)
+{
+	const struct source *src;
+	size_t limit;
+	uint32_t len;
+	char *text;
+	int cut, more;
+
+	if (ix == NULL || h->order >= ix->nposts || cols < 2)
+		return;
+	src = &ix->src[h->order];
+	/*
+	 * Made again for the few hits shown, as far as the snippet needs
+	 * (16 bytes a column is more than any common script takes), and
+	 * whole when that was not enough.
+	 */
+	limit = (h->first != UINT32_MAX ? h->first : 0) + 16 * cols;
+	do {
+		text = plain_text(src->p, src->len, limit, &len, &cut);
+		if (text == NULL) {
+			out->failed = 1;
+			return;
+		}
+		more = cut_snippet(text, len, cut, h->first, cols, out);
+		free(text);
+		limit = SIZE_MAX;
+	} while (more);
 }

@@ -46,6 +46,17 @@ int search_fold(const char *s, size_t len, struct buf *out);
 struct search_index *search_build(struct post *const *posts, size_t nposts);
 void search_free(struct search_index *ix);
 
+/*
+ * The index keeps no text of its own: snippets are cut from each post's
+ * gemtext, read at first from the post's body. Before the bodies go,
+ * tell it where else post i's gemtext lives: page[0..len) (a rendered
+ * page that holds the body as written, leading blank lines left out);
+ * when it is not found there, or page is NULL, the index copies it.
+ * Returns 0, or -1 (memory).
+ */
+int search_text_in(struct search_index *ix, size_t i, const char *page,
+    size_t len);
+
 enum search_status {
 	SEARCH_OK,
 	SEARCH_EMPTY,     /* no word at all: ask again */

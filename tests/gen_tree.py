@@ -2,9 +2,12 @@
 """Writes a synthetic capsuled content tree, for tests and benchmarks.
 
 usage: gen_tree.py N DIR [--seed S] [--home-posts K] [--drafts D]
-                         [--years FIRST-LAST] [--manifest FILE] [--quiet]
+                         [--years FIRST-LAST] [--paras MIN-MAX]
+                         [--manifest FILE] [--quiet]
 
 DIR gets site.yaml, pages/ (about.gmi, colophon.gmi) and N published posts
+of MIN to MAX paragraphs (default 1-4: about 550 bytes a file; 60-70 is
+about the size of the seed blog's one post, 20 KB)
 under posts/, spread unevenly over the years and months (some months empty,
 some busy), plus D drafts (default N // 500, at least 1) that must never be
 served. The same N and seed always give the same tree, byte for byte.
@@ -80,7 +83,7 @@ def year_weights(r, first, last):
     return ys, ws
 
 
-def gen(n, seed, drafts, first, last):
+def gen(n, seed, drafts, first, last, paras=(1, 4)):
     r = random.Random(seed)
     ys, yw = year_weights(r, first, last)
     month_w = {y: [0.0 if r.random() < 0.1 else r.random() + 0.05
@@ -124,6 +127,12 @@ def gen(n, seed, drafts, first, last):
     # the drafts: chosen among all, so they sit amid published posts
     for p in r.sample(posts, drafts):
         p["draft"] = True
+    # Longer posts from a generator of their own: the same dates, titles
+    # and paths as the default tree, only the bodies grow.
+    if paras != (1, 4):
+        rp = random.Random(seed * 31 + 7)
+        for p in posts:
+            p["paras"] = rp.randint(paras[0], paras[1])
     return posts
 
 
@@ -190,10 +199,10 @@ def file_path(p, root):
 
 
 def write_tree(n, root, seed=1, home_posts=20, drafts=None,
-               years=(2000, 2025), manifest=None):
+               years=(2000, 2025), manifest=None, paras=(1, 4)):
     if drafts is None:
         drafts = max(1, n // 500)
-    posts = gen(n, seed, drafts, years[0], years[1])
+    posts = gen(n, seed, drafts, years[0], years[1], paras)
     r = random.Random(seed * 7919 + 1)
     os.makedirs(root, exist_ok=True)
     with open(os.path.join(root, "site.yaml"), "w", encoding="utf-8") as f:
@@ -264,6 +273,8 @@ def main(argv):
     ap.add_argument("--drafts", type=int, default=None)
     ap.add_argument("--years", default="2000-2025",
                     help="FIRST-LAST (default 2000-2025)")
+    ap.add_argument("--paras", default="1-4",
+                    help="MIN-MAX paragraphs a post (default 1-4)")
     ap.add_argument("--manifest", default=None,
                     help="where to write the manifest "
                          "(default DIR/manifest.json)")
@@ -277,11 +288,17 @@ def main(argv):
         ap.error("--years wants FIRST-LAST, e.g. 2000-2025")
     if not 1 <= first <= last <= 9999:
         ap.error("--years out of range")
+    try:
+        plo, phi = (int(x) for x in a.paras.split("-"))
+    except ValueError:
+        ap.error("--paras wants MIN-MAX, e.g. 60-70")
+    if not 1 <= plo <= phi:
+        ap.error("--paras out of range")
     if os.path.exists(os.path.join(a.dir, "posts")):
         ap.error("%s already holds posts/; give an empty or new directory"
                  % a.dir)
     man = write_tree(a.n, a.dir, a.seed, a.home_posts, a.drafts,
-                     (first, last), a.manifest)
+                     (first, last), a.manifest, (plo, phi))
     if not a.quiet:
         print("%d posts (+%d drafts) over %d years, %d months in %s" % (
             a.n, len(man["drafts"]), len(man["years"]), len(man["months"]),

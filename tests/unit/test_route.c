@@ -51,6 +51,17 @@ test_add_get_grow(void **state)
 	}
 	assert_null(routes_get(&t, "/p/1000", 7));
 	assert_null(routes_get(&t, "/p/1", 2)); /* a prefix is not a path */
+	/* Sealed (the array shrunk to its entries): all still there, in
+	 * the order they were added. */
+	routes_seal(&t);
+	assert_int_equal(t.n, 1000);
+	assert_int_equal(t.vcap, 1000);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(path, sizeof(path), "/p/%d", i);
+		assert_string_equal(t.v[i].path, path);
+		assert_ptr_equal(routes_get(&t, path, strlen(path)),
+		    &t.v[i].resp);
+	}
 	routes_free(&t);
 }
 

@@ -332,6 +332,115 @@ test_snippet_window(void **state)
 	site_free(&s);
 }
 
+/*
+ * Snippets are made from as much of the text as 16 bytes a column
+ * covers; a cluster longer than that (a letter and 19 accents, 39 bytes)
+ * needs the rest, and gets it: the snippet still fills its columns and
+ * ends in "…" (it would stop short, without "…", on the cut text).
+ */
+static void
+test_snippet_heavy_clusters(void **state)
+{
+	struct site s;
+	struct search_result r;
+	struct buf heavy, body, want;
+	char sn[2048];
+
+	(void)state;
+	buf_init(&heavy);
+	buf_init(&body);
+	buf_init(&want);
+	buf_putc(&heavy, 'e');
+	for (int k = 0; k < 19; k++) {
+		buf_putc(&heavy, (char)0xcc);
+		buf_putc(&heavy, (char)(0x80 + k)); /* U+0300 and on */
+	}
+	buf_putc(&heavy, '\0');
+	for (int line = 0; line < 30; line++) {
+		buf_puts(&body, heavy.data);
+		buf_putc(&body, '\n');
+	}
+	buf_putc(&body, '\0');
+	/* 20 columns, the terms only in the title: from the start, ten
+	 * clusters with a space between, then "…". */
+	for (int k = 0; k < 10; k++) {
+		buf_puts(&want, heavy.data);
+		buf_puts(&want, k < 9 ? " " : "…");
+	}
+	buf_putc(&want, '\0');
+	site_init(&s);
+	site_add_post(&s, mkpost("heavy", "2020-01-01", "Target", NULL,
+	    body.data));
+	assert_int_equal(site_finish(&s, no_dup, NULL), 0);
+	run(&s, "target", &r);
+	assert_int_equal(r.total, 1);
+	snippet(&s, &r.hits[0], 20, sn, sizeof(sn));
+	assert_string_equal(sn, want.data);
+	assert_int_equal(wrap_width(sn, strlen(sn)), 20);
+	buf_free(&heavy);
+	buf_free(&body);
+	buf_free(&want);
+	site_free(&s);
+}
+
+/*
+ * The index keeps no text: after search_text_in it reads a post's gemtext
+ * inside a page (or from its own copy when the page does not hold it),
+ * so the body can go. The bodies are spoiled and freed: snippets must
+ * not change (and ASan sees any read of the freed bytes).
+ */
+static void
+test_text_moves(void **state)
+{
+	static const char *const bodies[] = {
+		"\n\nThe harbor lantern burns bright.\n",
+		"A lantern by the harbor, twice: harbor.",
+		"\r\nHarbor.\n",
+	};
+	struct site s;
+	struct search_result r;
+	char want[3][256], sn[256], page[3][512];
+
+	(void)state;
+	site_init(&s);
+	site_add_post(&s, mkpost("a", "2010-01-01", "A", NULL, bodies[0]));
+	site_add_post(&s, mkpost("b", "2011-01-01", "B", NULL, bodies[1]));
+	site_add_post(&s, mkpost("c", "2012-01-01", "C", NULL, bodies[2]));
+	assert_int_equal(site_finish(&s, no_dup, NULL), 0);
+	run(&s, "harbor", &r);
+	assert_int_equal(r.nhits, 3);
+	for (size_t i = 0; i < 3; i++)
+		snippet(&s, &r.hits[i], 20, want[i], sizeof(want[i]));
+	assert_string_equal(want[2], "The harbor lantern…");
+	/* Post 2 (the oldest) as a page writes it, without its blank lines;
+	 * post 1's page lost a character; post 0 has none. */
+	snprintf(page[0], sizeof(page[0]), "20 text/gemini\r\n# A\n\n%s\n"
+	    "=> / Home\n", bodies[0] + 2);
+	snprintf(page[1], sizeof(page[1]), "20 text/gemini\r\n# B\n\n%.20s\n",
+	    bodies[1]);
+	assert_int_equal(search_text_in(s.search, 2, page[0], strlen(page[0])),
+	    0);
+	assert_int_equal(search_text_in(s.search, 1, page[1], strlen(page[1])),
+	    0);
+	assert_int_equal(search_text_in(s.search, 0, NULL, 0), 0);
+	for (size_t i = 0; i < s.nposts; i++) {
+		memset(s.posts[i]->body, 'x', s.posts[i]->body_len);
+		free(s.posts[i]->body);
+		s.posts[i]->body = NULL;
+		s.posts[i]->body_len = 0;
+	}
+	memset(page[1], 'y', sizeof(page[1])); /* not read: copied */
+	for (size_t i = 0; i < 3; i++) {
+		snippet(&s, &r.hits[i], 20, sn, sizeof(sn));
+		assert_string_equal(sn, want[i]);
+	}
+	/* Read in the page: spoiling the page shows it. */
+	memset(page[0], 'z', sizeof(page[0]) - 1);
+	snippet(&s, &r.hits[2], 20, sn, sizeof(sn));
+	assert_string_not_equal(sn, want[2]);
+	site_free(&s);
+}
+
 static void
 test_no_posts(void **state)
 {
@@ -475,6 +584,8 @@ main(void)
 		cmocka_unit_test(test_loose_matching),
 		cmocka_unit_test(test_snippets),
 		cmocka_unit_test(test_snippet_window),
+		cmocka_unit_test(test_text_moves),
+		cmocka_unit_test(test_snippet_heavy_clusters),
 		cmocka_unit_test(test_no_posts),
 		cmocka_unit_test(test_many_hits),
 		cmocka_unit_test(test_timing_10000),
