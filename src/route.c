@@ -6,59 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Paths are copied into blocks that never move, so entries can point in. */
-#define PATH_BLOCK 65536
-
-struct path_block {
-	struct path_block *next;
-	size_t used, cap;
-	char bytes[];
-};
-
 void
 routes_init(struct routes *t)
 {
 	memset(t, 0, sizeof(*t));
+	pool_init(&t->bytes);
 }
 
 void
 routes_free(struct routes *t)
 {
-	struct path_block *b, *next;
-
-	for (size_t i = 0; i < t->n; i++)
-		if (!t->v[i].resp.shared)
-			free(t->v[i].resp.data);
-	for (b = t->paths; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
+	pool_free(&t->bytes);
 	free(t->v);
 	free(t->slots);
 	routes_init(t);
-}
-
-static char *
-path_copy(struct routes *t, const char *path, size_t len)
-{
-	struct path_block *b = t->paths;
-	char *p;
-
-	if (b == NULL || b->cap - b->used < len + 1) {
-		size_t cap = len + 1 > PATH_BLOCK ? len + 1 : PATH_BLOCK;
-
-		if ((b = malloc(sizeof(*b) + cap)) == NULL)
-			return NULL;
-		b->used = 0;
-		b->cap = cap;
-		b->next = t->paths;
-		t->paths = b;
-	}
-	p = b->bytes + b->used;
-	memcpy(p, path, len);
-	p[len] = '\0';
-	b->used += len + 1;
-	return p;
 }
 
 /* The slot that holds path, or the empty one where it would go. */
@@ -106,6 +67,8 @@ routes_add(struct routes *t, const char *path, size_t path_len,
 	struct route *r;
 	uint32_t *slot;
 
+	char *data;
+
 	if (resp->data == NULL)
 		return -1;
 	if ((t->n + 1) * 2 > t->cap && routes_grow(t) == -1)
@@ -126,10 +89,17 @@ routes_add(struct routes *t, const char *path, size_t path_len,
 		t->vcap = vcap;
 	}
 	r = &t->v[t->n];
-	if ((r->path = path_copy(t, path, path_len)) == NULL)
+	if ((r->path = pool_copy(&t->bytes, path, path_len)) == NULL)
 		goto fail;
+	data = resp->data;
+	if (!resp->shared) {
+		if ((data = pool_copy(&t->bytes, resp->data, resp->len)) == NULL)
+			goto fail;
+		free(resp->data);
+	}
 	r->path_len = path_len;
 	r->resp = *resp;
+	r->resp.data = data;
 	resp->data = NULL;
 	*slot = (uint32_t)++t->n;
 	return 0;

@@ -4,10 +4,10 @@
  * Every response is rendered at load into one buffer (header and body
  * together) so that serving is a lookup and a write. The entries sit in
  * one array in the order they were added; an open-addressing index of
- * 32-bit slots (FNV-1a) finds them, and the paths live in a few large
- * blocks: at 10,000 posts a table of pointers and one allocation per
- * path cost more than the paths themselves. Filled once, then only
- * read, by any thread.
+ * 32-bit slots (FNV-1a) finds them, and their bytes, paths and responses,
+ * are copied into the table's pool (pool.h): at 10,000 posts a table of
+ * pointers and one allocation per string cost more than the paths
+ * themselves. Filled once, then only read, by any thread.
  */
 #ifndef CAPSULED_ROUTE_H
 #define CAPSULED_ROUTE_H
@@ -15,45 +15,47 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pool.h"
+
 struct response {
 	char *data;    /* header and body, ready to write */
 	size_t len;
 	int status;    /* for the access log: Gemini status, or 0 */
 	size_t body_off; /* where the body starts (after the header) */
 	int menu;      /* Gopher: a menu (it has a Gopher+ form) */
-	int shared;    /* data belongs to another entry (routes_alias) */
+	int shared;    /* data is another entry's too (routes_alias) */
 };
 
 struct route {
-	const char *path; /* NUL-terminated, in the table's path blocks */
+	const char *path; /* NUL-terminated, in the table's pool */
 	size_t path_len;
 	struct response resp;
 };
-
-struct path_block;
 
 struct routes {
 	struct route *v;   /* the entries, in the order they were added */
 	size_t n, vcap;
 	uint32_t *slots;   /* index into v, plus one; 0 is empty */
 	size_t cap;        /* slots: a power of two, or 0 */
-	struct path_block *paths;
+	struct pool bytes; /* every path and response */
 };
 
 void routes_init(struct routes *t);
 void routes_free(struct routes *t);
 
 /*
- * Adds path -> response; takes ownership of resp->data (freed even on
- * failure). Returns 0, -1 on memory, 1 when the path was already there
- * (the first one stays). Pointers from routes_get may move.
+ * Adds path -> response: copies resp->data into the table and frees it
+ * (even on failure). Returns 0, -1 on memory, 1 when the path was
+ * already there (the first one stays). The response the table holds may
+ * move (take a copy of it, as routes_alias does); its bytes do not.
  */
 int routes_add(struct routes *t, const char *path, size_t path_len,
     struct response *resp);
 
 /*
- * Adds path -> the same bytes as of (which must outlive t's use of them:
- * an entry of t, or of a table freed after t). Returns as routes_add.
+ * Adds path -> the same bytes as of, not copied (which must outlive t's
+ * use of them: an entry of t, or of a table freed after t). Returns as
+ * routes_add.
  */
 int routes_alias(struct routes *t, const char *path, size_t path_len,
     const struct response *of);

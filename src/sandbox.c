@@ -20,20 +20,7 @@
 #include <unistd.h>
 
 #include "log.h"
-
-/*
- * LeakSanitizer stops the world at exit with clone and ptrace, which the
- * seccomp filter forbids, and reads /proc, which Landlock hides (so does
- * ThreadSanitizer): sanitizer builds (tests only) go without seccomp and
- * may read /proc.
- */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
+#include "sanitized.h"
 
 /* Debian 12's headers stop at Landlock ABI 2; the kernel may know more. */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
@@ -204,6 +191,7 @@ enter_landlock(const struct config *cfg, const char *log_path,
 		return -1;
 	}
 #ifdef SANITIZED
+	/* LeakSanitizer and ThreadSanitizer read /proc (tests only). */
 	allow_path(rs, "/proc", read);
 #endif
 	/* The log's directory, so a rotated log can be made anew there. */
@@ -305,6 +293,9 @@ sandbox_enter(const struct config *cfg, const char *log_path,
 	if (enter_landlock(cfg, log_path, config_file, d) == -1)
 		return -1;
 #ifdef SANITIZED
+	/* LeakSanitizer stops the world at exit with clone and ptrace,
+	 * which the filter forbids: sanitizer builds (tests only) go
+	 * without it. */
 	log_warn("sandbox: sanitizer build, no seccomp filter");
 	return 0;
 #else
