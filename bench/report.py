@@ -136,6 +136,25 @@ if free:
         print(row([label, "%.0f" % med(rps), "%.0f" % med(cpu),
                    "%.2f" % med(busy)], w3))
 
+sat = [l for l in runs if l.endswith("-sat")]
+if sat:
+    print()
+    print("## Saturation: one worker pinned, large answers discarded unread")
+    print()
+    w4 = [36, 12, 12, 14, 12]
+    print(row(["capsuled : load", "KB/answer", "req/s", "CPU µs/req",
+               "core busy"], w4))
+    print(row(["-" * x for x in w4], w4))
+    for label in sorted(sat):
+        cpu, rps = vals(label, "srv_cpu_us"), vals(label, "rps")
+        busy = [c * r / 1e6 for c, r in zip(cpu, rps)]
+        kb = med([float(r["bytes"]) / float(r["ok"]) / 1024
+                  for r in runs[label] if float(r["ok"]) > 0])
+        print(row([label, "%.0f" % kb, "%.0f" % med(rps),
+                   "%.0f" % med(cpu), "%.2f [%s]" % (med(busy),
+                                                   spread(busy, "%.2f"))],
+                  w4))
+
 tp = os.path.join(d, "threads.txt")
 if free and os.path.exists(tp):
     print()

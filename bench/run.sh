@@ -39,6 +39,9 @@ GOPH_SEL=/2013/08/proletarian-internationalism-of-north-korea.txt
 P_CAPS_GEM=11965 P_FLOOR_TLS=11966 P_MOLLY=11967
 P_CAPS_GOPH=17070 P_FLOOR_TCP=17071 P_GOPHERNICUS=17072
 P_FREE_GEM=11968 P_FREE_GOPH=17073  # capsuled unpinned, for the cores runs
+P_SAT_GEM=11969 P_SAT_GOPH=17074    # capsuled on large posts, saturation
+# Saturation: 20 generated posts of 3,000 paragraphs (about 540 KB each).
+SAT_POSTS=20 SAT_PARAS=3000-3000
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -216,6 +219,36 @@ if [ "${1:-}" = --inside ]; then
 		kill $CW
 		wait $CW 2>/dev/null || true
 	done
+
+	# Saturation: can one worker use all of its core? Only when a
+	# request costs the load generator less than it costs the server,
+	# and on loopback the receiver pays for much of the sender's TCP
+	# work (the acknowledgements that clock it): here that takes large
+	# answers, TLS 1.2 resumption and a client that discards the
+	# records unread (loadgen -d). Gopher, even so, leaves the client
+	# the dearer side. Pinned as above: capsuled (one worker, as its
+	# affinity has one CPU) on SRV_CPU, the load generator on GEN_CPU.
+	SAT_URL=gemini://localhost$(cat "$W/sat-post")
+	srv "$CAPSULED" --rate 0 --max-per-address 0 --max-connections 4096 \
+	    --allow-root -l 127.0.0.1 -p $P_SAT_GEM -g $P_SAT_GOPH \
+	    -C "$W/certs" --log "$W/capsuled-sat.log" "$W/sat-tree" \
+	    2>"$W/capsuled-sat.err" &
+	CS=$!
+	PIDS="$PIDS $CS"
+	sleep 2
+	SAT_SEL=$(sed 's/\.gmi$/.txt/' "$W/sat-post")
+	r=1
+	while [ $r -le "$REPS" ]; do
+		say "saturation $r of $REPS"
+		gen -m gemini -p $P_SAT_GEM -n $((N / 2)) -c $CONC -r tls12 -d \
+		    -u "$SAT_URL" -P $CS -l "capsuled:gemini-tls12-large-sat" \
+		    >>"$R"
+		gen -m gopher -p $P_SAT_GOPH -n $((N * 2)) -c $CONC -d \
+		    -u "$SAT_SEL" -P $CS -l "capsuled:gopher-large-sat" >>"$R"
+		r=$((r + 1))
+	done
+	kill $CS
+	wait $CS 2>/dev/null || true
 	exit 0
 fi
 
@@ -264,6 +297,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -subj /CN=localhost -addext subjectAltName=DNS:localhost \
     -days 3650 -keyout "$W/certs/localhost.key" \
     -out "$W/certs/localhost.crt" 2>/dev/null
+python3 "$ROOT/tests/gen_tree.py" $SAT_POSTS "$W/sat-tree" --seed 7 \
+    --paras $SAT_PARAS --manifest "$W/sat.json" --quiet
+python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["posts"][0]["path"])' \
+    "$W/sat.json" >"$W/sat-post"
 chmod 755 "$W" "$W/export"
 cat >"$W/molly.conf" <<EOF
 Port = $P_MOLLY
