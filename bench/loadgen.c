@@ -13,7 +13,7 @@
  *
  *   loadgen -m gemini|gopher -p PORT [-a 127.0.0.1] [-n 3000] [-s 30]
  *           [-c 16] [-r none|tls13|tls12] [-u REQUEST] [-P PID] [-l LABEL]
- *           [-w SEC] [-d]
+ *           [-w SEC] [-d] [-b BYTES]
  *
  * -u is the URL (Gemini) or selector (Gopher) requested; CRLF is added.
  * -w waits that long before the final CPU reading (for late reaping).
@@ -22,6 +22,11 @@
  * -r tls13 no ticket arrives). It makes the client cheaper than the
  * server on large answers, so that the server, not this program, is
  * what runs out of CPU: the saturation runs of bench/run.sh.
+ * -b sets each socket's receive buffer before it connects (SO_RCVBUFFORCE
+ * as root, past net.core.rmem_max): with room for a whole answer the
+ * server sends it from its own system calls, where otherwise this
+ * program's acknowledgements clock it out, and on loopback the work of
+ * sending then runs on this program's CPU.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -70,6 +75,7 @@ static pid_t server_pid;
 static const char *label = "-";
 static double wait_after;
 static int discard;
+static int rcvbuf;
 
 static char reqline[2048];
 static size_t reqlen;
@@ -217,6 +223,9 @@ start(struct slot *s)
 		return -1;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	s->fd = fd;
 	s->sent = s->got = 0;
 	s->start = now_ns();
@@ -382,7 +391,7 @@ usage(void)
 	fprintf(stderr, "usage: loadgen -m gemini|gopher -p PORT [-a ADDR] "
 	    "[-n REQUESTS] [-s SECONDS] [-c CONCURRENT] "
 	    "[-r none|tls13|tls12] [-u REQUEST] [-P PID] [-l LABEL] "
-	    "[-w SEC] [-d]\n");
+	    "[-w SEC] [-d] [-b BYTES]\n");
 	exit(2);
 }
 
@@ -396,7 +405,7 @@ main(int argc, char **argv)
 	long tck = sysconf(_SC_CLK_TCK);
 	int c;
 
-	while ((c = getopt(argc, argv, "m:a:p:n:s:c:r:u:P:l:w:d")) != -1) {
+	while ((c = getopt(argc, argv, "m:a:p:n:s:c:r:u:P:l:w:db:")) != -1) {
 		switch (c) {
 		case 'm':
 			if (strcmp(optarg, "gemini") == 0)
@@ -426,6 +435,7 @@ main(int argc, char **argv)
 		case 'l': label = optarg; break;
 		case 'w': wait_after = atof(optarg); break;
 		case 'd': discard = 1; break;
+		case 'b': rcvbuf = atoi(optarg); break;
 		default: usage();
 		}
 	}
