@@ -166,6 +166,10 @@ python3 "$ROOT/tests/gen_tree.py" "$POSTS" "$W/tree" --seed 20240315 \
     --home-posts 20 --manifest "$W/manifest.json" --quiet
 sync # the files just written: the first load should not wait on writeback
 TREE=$(du -sb "$W/tree" | awk '{ print $1 }')
+# The tree's size on disk has two readings: its bytes (du -sb, the
+# verdict here: the stricter one) and the blocks its files take (du -s:
+# a 600-byte post takes a 4 KiB block). Both are shown.
+TREE_BLK=$(du -sk "$W/tree" | awk '{ print $1 }')
 FILES=$(find "$W/tree" -type f | wc -l)
 FBYTES=$(find "$W/tree" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 
@@ -194,6 +198,7 @@ BIG=$(rss "$CAPS") BIG_HWM=$(hwm "$CAPS")
 GROWTH=$((BIG - SMALL))
 RATIO=$(awk -v g="$GROWTH" -v t="$TREE" 'BEGIN { printf "%.2f", g * 1024 / t }')
 FRATIO=$(awk -v g="$GROWTH" -v t="$FBYTES" 'BEGIN { printf "%.2f", g * 1024 / t }')
+BRATIO=$(awk -v g="$GROWTH" -v t="$TREE_BLK" 'BEGIN { printf "%.2f", g / t }')
 say "  $FILES files, $FBYTES bytes in files, $TREE by du -sb"
 say "  load (listening -> serving):$LOADS ms; launch -> serving:$STARTS ms"
 say "  RSS $SMALL kB (bundled capsule/) -> $BIG kB (peak during load" \
@@ -301,6 +306,7 @@ for paras in $SIZES; do
 	    --quiet
 	sync
 	T=$(du -sb "$W/tree" | awk '{ print $1 }')
+	TB=$(du -sk "$W/tree" | awk '{ print $1 }')
 	start_caps "$W/tree"
 	L=$(($(log_ms "$(awk '/ serving .*: [0-9]+ posts/ { print $1; exit }' \
 	    "$W/caps.err")") - $(log_ms "$(awk '/listening gopher/ { print $1 }' \
@@ -309,8 +315,9 @@ for paras in $SIZES; do
 	G=$(($(rss "$CAPS") - SMALL))
 	stop_caps
 	R=$(awk -v g="$G" -v t="$T" 'BEGIN { printf "%.2f", g * 1024 / t }')
-	printf '| %s | %s | %s kB | %s ms | +%s kB | %sx | %s |\n' "$paras" \
-	    "$((T / POSTS))" "$((T / 1024))" "$L" "$G" "$R" \
+	printf '| %s | %s | %s kB | %s kB | %s ms | +%s kB | %sx | %sx | %s |\n' \
+	    "$paras" "$((T / POSTS))" "$((T / 1024))" "$TB" "$L" "$G" "$R" \
+	    "$(awk -v g="$G" -v t="$TB" 'BEGIN { printf "%.2f", g / t }')" \
 	    "$(awk -v r="$R" 'BEGIN { print (r <= 3) ? "met" : "missed" }')" \
 	    >>"$SIZE_ROWS"
 done
@@ -337,6 +344,7 @@ $(cat "$RESULTS")
 | RSS, bundled capsule/ | $SMALL kB | | |
 | RSS, $POSTS posts (peak during load) | $BIG kB ($BIG_HWM kB) | | |
 | snapshot (RSS growth) / tree on disk (du -sb) | +$GROWTH kB / $((TREE / 1024)) kB = ${RATIO}x (${FRATIO}x the files' bytes) | <= 3x | $(awk -v r="$RATIO" 'BEGIN { print (r <= 3) ? "met" : "missed" }') |
+| the same / the blocks the tree takes (du -s) | +$GROWTH kB / $TREE_BLK kB = ${BRATIO}x | <= 3x | (the looser reading) |
 
 3. SIGHUP on it (VmRSS every ~$GAP_MS ms):
 
@@ -357,9 +365,9 @@ if [ -s "$SIZE_ROWS" ]; then
 
 4. The same $POSTS posts, longer (snapshot target <= 3x the tree):
 
-| paragraphs | bytes a post | tree (du -sb) | load + render | snapshot (RSS growth) | x the tree | verdict |
-|---|---|---|---|---|---|---|
-| 1-4 (part 2) | $((TREE / POSTS)) | $((TREE / 1024)) kB | $LOAD_MS ms | +$GROWTH kB | ${RATIO}x | $(awk -v r="$RATIO" 'BEGIN { print (r <= 3) ? "met" : "missed" }') |
+| paragraphs | bytes a post | tree (du -sb) | blocks (du -s) | load + render | snapshot (RSS growth) | x du -sb | x du -s | verdict (du -sb) |
+|---|---|---|---|---|---|---|---|---|
+| 1-4 (part 2) | $((TREE / POSTS)) | $((TREE / 1024)) kB | $TREE_BLK kB | $LOAD_MS ms | +$GROWTH kB | ${RATIO}x | ${BRATIO}x | $(awk -v r="$RATIO" 'BEGIN { print (r <= 3) ? "met" : "missed" }') |
 EOF
 	cat "$SIZE_ROWS"
 fi
