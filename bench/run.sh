@@ -3,7 +3,7 @@
 # two floors (bench/floor_tls.c, bench/floor_tcp.c), on the same content,
 # over loopback inside a network namespace that has only lo.
 #
-#   sh bench/run.sh            # about 6-8 minutes
+#   sh bench/run.sh            # about 3 minutes here
 #   QUICK=1 sh bench/run.sh    # under 2 minutes, rougher numbers
 #
 # Knobs (environment): REPS, N (Gemini requests per run), NG (Gopher
