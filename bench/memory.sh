@@ -110,6 +110,9 @@ stop_caps() {
 
 kib_per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) / n }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# "met" when the snapshot is within 3x the tree (a ratio from ratio).
+within3() { awk -v r="$1" 'BEGIN { print (r <= 3) ? "met" : "missed" }'; }
 
 # ------------------------------------------------ 1. open connections
 # One fresh capsuled (the bundled capsule/) per mode, so that memory a
@@ -196,9 +199,9 @@ LOAD_MS=$(median $LOADS) START_MS=$(median $STARTS)
 sleep 0.5
 BIG=$(rss "$CAPS") BIG_HWM=$(hwm "$CAPS")
 GROWTH=$((BIG - SMALL))
-RATIO=$(awk -v g="$GROWTH" -v t="$TREE" 'BEGIN { printf "%.2f", g * 1024 / t }')
-FRATIO=$(awk -v g="$GROWTH" -v t="$FBYTES" 'BEGIN { printf "%.2f", g * 1024 / t }')
-BRATIO=$(awk -v g="$GROWTH" -v t="$TREE_BLK" 'BEGIN { printf "%.2f", g / t }')
+RATIO=$(ratio $((GROWTH * 1024)) "$TREE")
+FRATIO=$(ratio $((GROWTH * 1024)) "$FBYTES")
+BRATIO=$(ratio "$GROWTH" "$TREE_BLK")
 say "  $FILES files, $FBYTES bytes in files, $TREE by du -sb"
 say "  load (listening -> serving):$LOADS ms; launch -> serving:$STARTS ms"
 say "  RSS $SMALL kB (bundled capsule/) -> $BIG kB (peak during load" \
@@ -314,17 +317,15 @@ for paras in $SIZES; do
 	sleep 0.5
 	G=$(($(rss "$CAPS") - SMALL))
 	stop_caps
-	R=$(awk -v g="$G" -v t="$T" 'BEGIN { printf "%.2f", g * 1024 / t }')
+	R=$(ratio $((G * 1024)) "$T")
 	printf '| %s | %s | %s kB | %s kB | %s ms | +%s kB | %sx | %sx | %s |\n' \
 	    "$paras" "$((T / POSTS))" "$((T / 1024))" "$TB" "$L" "$G" "$R" \
-	    "$(awk -v g="$G" -v t="$TB" 'BEGIN { printf "%.2f", g / t }')" \
-	    "$(awk -v r="$R" 'BEGIN { print (r <= 3) ? "met" : "missed" }')" \
+	    "$(ratio "$G" "$TB")" "$(within3 "$R")" \
 	    >>"$SIZE_ROWS"
 done
 rm -rf "$W/tree"
 
 # ------------------------------------------------ the table
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cat <<EOF
 
 capsuled $("$CAPSULED" --version 2>/dev/null | head -1), $(date -u +%Y-%m-%d), $(nproc) CPUs, N=$N, $POSTS posts
@@ -343,7 +344,7 @@ $(cat "$RESULTS")
 | launch -> serving, median of 3 | $START_MS ms | | |
 | RSS, bundled capsule/ | $SMALL kB | | |
 | RSS, $POSTS posts (peak during load) | $BIG kB ($BIG_HWM kB) | | |
-| snapshot (RSS growth) / tree on disk (du -sb) | +$GROWTH kB / $((TREE / 1024)) kB = ${RATIO}x (${FRATIO}x the files' bytes) | <= 3x | $(awk -v r="$RATIO" 'BEGIN { print (r <= 3) ? "met" : "missed" }') |
+| snapshot (RSS growth) / tree on disk (du -sb) | +$GROWTH kB / $((TREE / 1024)) kB = ${RATIO}x (${FRATIO}x the files' bytes) | <= 3x | $(within3 "$RATIO") |
 | the same / the blocks the tree takes (du -s) | +$GROWTH kB / $TREE_BLK kB = ${BRATIO}x | <= 3x | (the looser reading) |
 
 3. SIGHUP on it (VmRSS every ~$GAP_MS ms):
@@ -367,7 +368,7 @@ if [ -s "$SIZE_ROWS" ]; then
 
 | paragraphs | bytes a post | tree (du -sb) | blocks (du -s) | load + render | snapshot (RSS growth) | x du -sb | x du -s | verdict (du -sb) |
 |---|---|---|---|---|---|---|---|---|
-| 1-4 (part 2) | $((TREE / POSTS)) | $((TREE / 1024)) kB | $TREE_BLK kB | $LOAD_MS ms | +$GROWTH kB | ${RATIO}x | ${BRATIO}x | $(awk -v r="$RATIO" 'BEGIN { print (r <= 3) ? "met" : "missed" }') |
+| 1-4 (part 2) | $((TREE / POSTS)) | $((TREE / 1024)) kB | $TREE_BLK kB | $LOAD_MS ms | +$GROWTH kB | ${RATIO}x | ${BRATIO}x | $(within3 "$RATIO") |
 EOF
 	cat "$SIZE_ROWS"
 fi

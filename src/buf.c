@@ -103,17 +103,8 @@ buf_steal(struct buf *b, size_t *len)
 	p = b->data;
 	if (len)
 		*len = b->len;
-	/*
-	 * The bytes at their size, not the buffer's doubled capacity: a
-	 * snapshot keeps tens of thousands of these (bench/memory.sh: half
-	 * of it was spare room).
-	 */
-	if (b->cap > b->len + 1) {
-		char *q = realloc(p, b->len + 1);
-
-		if (q != NULL)
-			p = q;
-	}
+	/* Not shrunk to size: what is kept for long (the snapshot's
+	 * responses) is copied into a pool at its exact size (pool.h). */
 	buf_init(b);
 	return p;
 }

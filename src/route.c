@@ -66,7 +66,6 @@ routes_add(struct routes *t, const char *path, size_t path_len,
 {
 	struct route *r;
 	uint32_t *slot;
-
 	char *data;
 
 	if (resp->data == NULL)
