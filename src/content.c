@@ -117,17 +117,18 @@ slug_ok(const char *s)
 
 /*
  * Parses front matter and checks the body; on success hands back the meta
- * and the body as gemtext: a copy, or for markdown its conversion. The
- * whole file must be UTF-8.
+ * and the body as gemtext in the site's texts: a copy, or for markdown its
+ * conversion. The whole file must be UTF-8.
  */
 static int
 parse_file(const char *path, const char *data, size_t len, int flags,
-    int markdown, struct post_meta *meta, char **body, size_t *body_len,
-    struct diags *d)
+    int markdown, struct site *site, struct post_meta *meta,
+    const char **body, size_t *body_len, struct diags *d)
 {
 	struct fm_error err;
 	struct buf b;
-	size_t off, bad;
+	const char *text;
+	size_t off, bad, n;
 	unsigned line, col, body_line;
 
 	if (!utf8_valid(data, len, &bad)) {
@@ -140,13 +141,19 @@ parse_file(const char *path, const char *data, size_t len, int flags,
 		diags_add(d, path, err.line, err.col, "%s", err.msg);
 		return -1;
 	}
+	text = data + off;
+	n = len - off;
 	buf_init(&b);
 	if (markdown) {
-		if (markdown_to_gemtext(data + off, len - off, &b) == -1)
+		if (markdown_to_gemtext(text, n, &b) == -1)
 			b.failed = 1;
-	} else
-		buf_add(&b, data + off, len - off);
-	if ((*body = buf_steal(&b, body_len)) == NULL) {
+		text = b.len ? b.data : "";
+		n = b.len;
+	}
+	*body = b.failed ? NULL : site_keep_text(site, text, n);
+	*body_len = n;
+	buf_free(&b);
+	if (*body == NULL) {
 		post_meta_free(meta);
 		diags_add(d, path, 0, 0, "out of memory");
 		return -1;
@@ -211,7 +218,7 @@ markdown_slug(const char *file, const char *path, struct diags *d)
 /* Reads one post or page file and parses its front matter and body. */
 static int
 read_entry(struct loader *l, int dirfd, const char *file, const char *path,
-    int flags, struct post_meta *meta, char **body, size_t *body_len)
+    int flags, struct post_meta *meta, const char **body, size_t *body_len)
 {
 	char *data;
 	size_t len;
@@ -219,8 +226,8 @@ read_entry(struct loader *l, int dirfd, const char *file, const char *path,
 
 	if ((data = read_at(dirfd, file, path, &len, l->d)) == NULL)
 		return -1;
-	rc = parse_file(path, data, len, flags, is_markdown(file), meta, body,
-	    body_len, l->d);
+	rc = parse_file(path, data, len, flags, is_markdown(file), l->site,
+	    meta, body, body_len, l->d);
 	free(data);
 	return rc;
 }

@@ -209,6 +209,12 @@ site_add_page(struct site *s, struct page *p)
 	return push(&s->pages, &s->npages, &s->cap_pages, p);
 }
 
+const char *
+site_keep_text(struct site *s, const char *text, size_t len)
+{
+	return pool_copy(&s->texts, len ? text : "", len);
+}
+
 static int
 same_path(const struct post *x, const struct post *y)
 {
@@ -373,15 +379,14 @@ void
 site_drop_bodies(struct site *s)
 {
 	for (size_t i = 0; i < s->nposts; i++) {
-		free(s->posts[i]->body);
 		s->posts[i]->body = NULL;
 		s->posts[i]->body_len = 0;
 	}
 	for (size_t i = 0; i < s->npages; i++) {
-		free(s->pages[i]->body);
 		s->pages[i]->body = NULL;
 		s->pages[i]->body_len = 0;
 	}
+	pool_free(&s->texts);
 }
 
 void
@@ -392,7 +397,6 @@ post_free(struct post *p)
 	post_meta_free(&p->meta);
 	free(p->file);
 	free(p->slug);
-	free(p->body);
 	free(p->tag_ids);
 	free(p);
 }
@@ -405,7 +409,6 @@ page_free(struct page *p)
 	post_meta_free(&p->meta);
 	free(p->file);
 	free(p->name);
-	free(p->body);
 	free(p);
 }
 
@@ -424,5 +427,6 @@ site_free(struct site *s)
 	if (s->nyears)
 		free(s->years[0].months);
 	free(s->years);
+	pool_free(&s->texts);
 	site_init(s);
 }

@@ -40,9 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	date_parse("2013-08-08", 10, &p->meta.date, &why);
 	p->slug = strdup("post");
 	p->file = strdup("post.gmi");
-	p->body = malloc(size + 1);
-	memcpy(p->body, data, size);
-	p->body[size] = '\0';
+	p->body = site_keep_text(&s, (const char *)data, size);
 	p->body_len = size;
 	site_add_post(&s, p);
 	site_finish(&s, no_dup, NULL);

@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct site site;
 
 static struct post *
-mkpost(const char *slug, int year, const char *title, const char *tag,
-    const char *body)
+mkpost(struct site *s, const char *slug, int year, const char *title,
+    const char *tag, const char *body)
 {
 	struct post *p = calloc(1, sizeof(*p));
 
@@ -30,7 +30,7 @@ mkpost(const char *slug, int year, const char *title, const char *tag,
 	p->meta.comments = -1;
 	p->slug = strdup(slug);
 	p->file = strdup(slug);
-	p->body = strdup(body);
+	p->body = site_keep_text(s, body, strlen(body));
 	p->body_len = strlen(body);
 	p->when = year;
 	if (tag) {
@@ -53,12 +53,14 @@ static void
 setup(void)
 {
 	site_init(&site);
-	site_add_post(&site, mkpost("a", 2001, "Harbor lantern", "Caf\xc3\xa9",
+	site_add_post(&site, mkpost(&site, "a", 2001, "Harbor lantern",
+	    "Caf\xc3\xa9",
 	    "# H\n\nThe harbor lantern \xc3\xa9t\xc3\xa9 \xe6\x9d\xb1\xe4\xba"
 	    "\xac\xe3\x81\xae\xe5\xa4\x9c.\n=> gemini://x/ a label\n"));
-	site_add_post(&site, mkpost("b", 2002, "\xc3\x9c" "berraschung", NULL,
+	site_add_post(&site, mkpost(&site, "b", 2002,
+	    "\xc3\x9c" "berraschung", NULL,
 	    "e\xcc\x81te\xcc\x81 Stra\xc3\x9f" "e \xef\xac\x81ne 3.14\n"));
-	site_add_post(&site, mkpost("c", 2003, "Empty", "harbor", ""));
+	site_add_post(&site, mkpost(&site, "c", 2003, "Empty", "harbor", ""));
 	if (site_finish(&site, no_dup, NULL) == -1)
 		__builtin_trap();
 	/* As a load leaves it: the index reads its own copies (no page
@@ -66,10 +68,8 @@ setup(void)
 	for (size_t i = 0; i < site.nposts; i++) {
 		if (search_text_in(site.search, i, NULL, 0) == -1)
 			__builtin_trap();
-		free(site.posts[i]->body);
-		site.posts[i]->body = NULL;
-		site.posts[i]->body_len = 0;
 	}
+	site_drop_bodies(&site);
 }
 
 int

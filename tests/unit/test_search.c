@@ -19,8 +19,8 @@
 #include "wrap.h"
 
 static struct post *
-mkpost(const char *slug, const char *date, const char *title,
-    const char *tags, const char *body)
+mkpost(struct site *s, const char *slug, const char *date,
+    const char *title, const char *tags, const char *body)
 {
 	struct post *p = calloc(1, sizeof(*p));
 	struct date local;
@@ -32,7 +32,7 @@ mkpost(const char *slug, const char *date, const char *title,
 	p->meta.comments = -1;
 	p->slug = strdup(slug);
 	p->file = strdup(slug);
-	p->body = strdup(body);
+	p->body = site_keep_text(s, body, strlen(body));
 	p->body_len = strlen(body);
 	local = p->meta.date;
 	local.has_offset = 0;
@@ -169,20 +169,20 @@ static void
 build(struct site *s)
 {
 	site_init(s);
-	site_add_post(s, mkpost("body-old", "2010-01-01", "Nothing here",
+	site_add_post(s, mkpost(s, "body-old", "2010-01-01", "Nothing here",
 	    NULL, "The harbor lantern burns.\n"));
-	site_add_post(s, mkpost("body-new", "2011-01-01", "Still nothing",
+	site_add_post(s, mkpost(s, "body-new", "2011-01-01", "Still nothing",
 	    NULL, "A lantern by the harbor.\n"));
-	site_add_post(s, mkpost("tagged", "2009-01-01", "A tagged one",
+	site_add_post(s, mkpost(s, "tagged", "2009-01-01", "A tagged one",
 	    "Harbor|lantern", "Words.\n"));
-	site_add_post(s, mkpost("titled", "2008-01-01", "Harbor lantern",
+	site_add_post(s, mkpost(s, "titled", "2008-01-01", "Harbor lantern",
 	    NULL, "Old.\n"));
-	site_add_post(s, mkpost("half", "2012-01-01", "Harbor", NULL,
+	site_add_post(s, mkpost(s, "half", "2012-01-01", "Harbor", NULL,
 	    "No light in this one.\n"));
-	site_add_post(s, mkpost("accents", "2012-02-01", "Été à Paris",
+	site_add_post(s, mkpost(s, "accents", "2012-02-01", "Été à Paris",
 	    "Café", "# Heading\n\n=> gemini://example.org/naïve Une "
 	    "crème brûlée\n\nLe café était noir.\n"));
-	site_add_post(s, mkpost("empty", "2012-03-01", "Empty body lantern",
+	site_add_post(s, mkpost(s, "empty", "2012-03-01", "Empty body lantern",
 	    "harbor", ""));
 	assert_int_equal(site_finish(s, no_dup, NULL), 0);
 }
@@ -317,7 +317,7 @@ test_snippet_window(void **state)
 	for (int i = 0; i < 60; i++)
 		n += (size_t)snprintf(body + n, sizeof(body) - n, "後%d ", i);
 	site_init(&s);
-	site_add_post(&s, mkpost("long", "2020-01-01", "T", NULL, body));
+	site_add_post(&s, mkpost(&s, "long", "2020-01-01", "T", NULL, body));
 	assert_int_equal(site_finish(&s, no_dup, NULL), 0);
 	run(&s, "target", &r);
 	assert_int_equal(r.total, 1);
@@ -369,7 +369,7 @@ test_snippet_heavy_clusters(void **state)
 	}
 	buf_putc(&want, '\0');
 	site_init(&s);
-	site_add_post(&s, mkpost("heavy", "2020-01-01", "Target", NULL,
+	site_add_post(&s, mkpost(&s, "heavy", "2020-01-01", "Target", NULL,
 	    body.data));
 	assert_int_equal(site_finish(&s, no_dup, NULL), 0);
 	run(&s, "target", &r);
@@ -403,9 +403,9 @@ test_text_moves(void **state)
 
 	(void)state;
 	site_init(&s);
-	site_add_post(&s, mkpost("a", "2010-01-01", "A", NULL, bodies[0]));
-	site_add_post(&s, mkpost("b", "2011-01-01", "B", NULL, bodies[1]));
-	site_add_post(&s, mkpost("c", "2012-01-01", "C", NULL, bodies[2]));
+	site_add_post(&s, mkpost(&s, "a", "2010-01-01", "A", NULL, bodies[0]));
+	site_add_post(&s, mkpost(&s, "b", "2011-01-01", "B", NULL, bodies[1]));
+	site_add_post(&s, mkpost(&s, "c", "2012-01-01", "C", NULL, bodies[2]));
 	assert_int_equal(site_finish(&s, no_dup, NULL), 0);
 	run(&s, "harbor", &r);
 	assert_int_equal(r.nhits, 3);
@@ -423,12 +423,9 @@ test_text_moves(void **state)
 	assert_int_equal(search_text_in(s.search, 1, page[1], strlen(page[1])),
 	    0);
 	assert_int_equal(search_text_in(s.search, 0, NULL, 0), 0);
-	for (size_t i = 0; i < s.nposts; i++) {
-		memset(s.posts[i]->body, 'x', s.posts[i]->body_len);
-		free(s.posts[i]->body);
-		s.posts[i]->body = NULL;
-		s.posts[i]->body_len = 0;
-	}
+	for (size_t i = 0; i < s.nposts; i++)
+		memset((char *)s.posts[i]->body, 'x', s.posts[i]->body_len);
+	site_drop_bodies(&s);
 	memset(page[1], 'y', sizeof(page[1])); /* not read: copied */
 	for (size_t i = 0; i < 3; i++) {
 		snippet(&s, &r.hits[i], 20, sn, sizeof(sn));
@@ -469,7 +466,7 @@ test_many_hits(void **state)
 		snprintf(slug, sizeof(slug), "p%d", i);
 		snprintf(date, sizeof(date), "2020-01-01 %02d:%02d", i / 60,
 		    i % 60);
-		site_add_post(&s, mkpost(slug, date, i == 7 ? "Common" : "T",
+		site_add_post(&s, mkpost(&s, slug, date, i == 7 ? "Common" : "T",
 		    NULL, "common words\n"));
 	}
 	assert_int_equal(site_finish(&s, no_dup, NULL), 0);
@@ -537,7 +534,7 @@ test_timing_10000(void **state)
 		    2000 + i % 25, 1 + i % 12, 1 + i % 28, i % 24, i % 60);
 		snprintf(title, sizeof(title), "%s %s w%d", words[i % nw],
 		    words[(i / nw) % nw], i);
-		site_add_post(&s, mkpost(slug, date, title,
+		site_add_post(&s, mkpost(&s, slug, date, title,
 		    i % 3 ? words[(i * 7) % nw] : NULL, body.data));
 	}
 	buf_free(&body);

@@ -24,7 +24,7 @@ mkpost(const char *slug, const char *date, const char **tags, size_t ntags)
 	p->meta.comments = -1;
 	p->slug = strdup(slug);
 	p->file = strdup(slug);
-	p->body = strdup("");
+	p->body = "";
 	local = p->meta.date;
 	local.has_offset = 0;
 	p->when = date_epoch(&local);
