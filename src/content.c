@@ -257,7 +257,7 @@ load_post(struct loader *l, int dirfd, const char *file, const char *path)
 		}
 		p->meta.has_date = 1;
 	}
-	if ((p->file = strdup(path)) == NULL)
+	if ((p->file = site_keep_text(l->site, path, strlen(path))) == NULL)
 		goto fail;
 	if (p->meta.slug) {
 		if (!slug_ok(p->meta.slug)) {
@@ -301,8 +301,9 @@ load_page(struct loader *l, int dirfd, const char *file, const char *path)
 	}
 	if (p->meta.draft)
 		goto fail;
-	if ((p->file = strdup(path)) == NULL ||
-	    (p->name = name_of(file, path, l->d)) == NULL)
+	if ((p->file = site_keep_text(l->site, path, strlen(path))) == NULL)
+		goto fail;
+	if ((p->name = name_of(file, path, l->d)) == NULL)
 		goto fail;
 	if (site_add_page(l->site, p) == -1) {
 		diags_add(l->d, path, 0, 0, "out of memory");
@@ -531,7 +532,7 @@ content_load(const char *root, const struct render_opts *o,
 		goto oom;
 	routes_seal(&snap->gemini);
 	routes_seal(&snap->gopher);
-	site_drop_bodies(&snap->site);
+	site_drop_texts(&snap->site);
 	/* The bodies and the load's scratch space go back to the system. */
 	malloc_trim(0);
 	return snap;

@@ -27,13 +27,20 @@
 
 enum { F_BODY = 1, F_TAGS = 2, F_TITLE = 4 };
 
-/* One post that holds a term: 8 bytes, the index's bulk. */
+/*
+ * One post that holds a term, the index's bulk. A term keeps its postings
+ * coded, by post ascending: the varint (post - the previous one's) << 3 |
+ * fields, then, when the body holds the term, the varint first. Three
+ * bytes or so each, where the struct takes eight (10,000 posts of 2 KB:
+ * 530,000 postings, 4.3 MB as structs).
+ */
 struct posting {
-	uint32_t post : 29;  /* its place in the posts, 0 = newest */
-	uint32_t fields : 3; /* F_* where the term is */
-	uint32_t first;      /* offset in its text of the first body match */
+	uint32_t post;   /* its place in the posts, 0 = newest */
+	uint32_t first;  /* offset in its text of the first body match, or
+			    UINT32_MAX */
+	unsigned fields; /* F_* where the term is */
 };
-#define MAX_POSTS ((1u << 29) - 1)
+#define MAX_POSTS ((1u << 29) - 1) /* post << 3 fits 32 bits */
 
 /*
  * A post's gemtext, where the index reads it for snippets: first the
@@ -48,8 +55,17 @@ struct source {
 
 struct term {
 	uint32_t off, len;    /* the folded bytes, in ix->words */
-	struct posting *v;    /* by post, ascending: newest first */
-	uint32_t n, cap;
+	uint8_t *v;           /* the postings, coded (see struct posting) */
+	uint32_t used;        /* bytes of v */
+	uint32_t n;           /* postings */
+};
+
+/* A term while the index is built: its newest posting is still open (the
+ * post's body may yet add to it), and is coded when the next post comes. */
+struct growing {
+	struct posting open;
+	uint32_t prev;        /* the post of the last one coded */
+	uint32_t cap;         /* bytes of v */
 };
 
 struct search_index {
@@ -58,6 +74,7 @@ struct search_index {
 	struct source *src;
 	struct term *terms;
 	size_t nterms, cap_terms;
+	struct growing *grow; /* beside terms, while the index is built */
 	uint32_t *slots;      /* open addressing: term index + 1, 0 empty */
 	size_t nslots;        /* a power of two */
 	struct buf words;     /* every term's bytes, one after another */
@@ -296,14 +313,19 @@ term_get(struct search_index *ix, const char *s, size_t n)
 			return &ix->terms[ix->slots[i] - 1];
 	if (ix->nterms == ix->cap_terms) {
 		size_t cap = ix->cap_terms ? 2 * ix->cap_terms : 256;
+		struct growing *g;
 
 		if ((t = realloc(ix->terms, cap * sizeof(*t))) == NULL)
 			return NULL;
 		ix->terms = t;
+		if ((g = realloc(ix->grow, cap * sizeof(*g))) == NULL)
+			return NULL;
+		ix->grow = g;
 		ix->cap_terms = cap;
 	}
 	t = &ix->terms[ix->nterms];
 	memset(t, 0, sizeof(*t));
+	memset(&ix->grow[ix->nterms], 0, sizeof(*ix->grow));
 	t->off = (uint32_t)ix->words.len;
 	t->len = (uint32_t)n;
 	buf_add(&ix->words, s, n);
@@ -320,35 +342,109 @@ struct adding {
 };
 
 static int
+put_varint(struct term *t, struct growing *g, uint32_t x)
+{
+	if (g->cap - t->used < 5) {
+		uint32_t cap = g->cap ? 2 * g->cap : 8;
+		uint8_t *v;
+
+		if (cap < g->cap || (v = realloc(t->v, cap)) == NULL)
+			return -1;
+		t->v = v;
+		g->cap = cap;
+	}
+	for (; x >= 0x80; x >>= 7)
+		t->v[t->used++] = (uint8_t)(x | 0x80);
+	t->v[t->used++] = (uint8_t)x;
+	return 0;
+}
+
+/* Codes the open posting of t, if it has one. */
+static int
+close_posting(struct term *t, struct growing *g)
+{
+	const struct posting *p = &g->open;
+
+	if (t->n == 0 || g->open.fields == 0)
+		return 0;
+	if (put_varint(t, g, (p->post - g->prev) << 3 | p->fields) == -1 ||
+	    ((p->fields & F_BODY) && put_varint(t, g, p->first) == -1))
+		return -1;
+	g->prev = p->post;
+	g->open.fields = 0;
+	return 0;
+}
+
+static int
 add_term(void *ctx, const char *s, size_t n, size_t off)
 {
 	struct adding *a = ctx;
 	struct term *t = term_get(a->ix, s, n);
-	struct posting *p;
+	struct growing *g;
 
 	if (t == NULL)
 		return -1;
-	/* Posts are added in order, so this post's posting is the last. */
-	if (t->n > 0 && t->v[t->n - 1].post == a->post) {
-		p = &t->v[t->n - 1];
-		if (a->field == F_BODY && !(p->fields & F_BODY))
-			p->first = (uint32_t)off;
-		p->fields |= a->field;
+	g = &a->ix->grow[t - a->ix->terms];
+	/* Posts are added in order, so this post's posting is the open one. */
+	if (t->n > 0 && g->open.post == a->post) {
+		if (a->field == F_BODY && !(g->open.fields & F_BODY))
+			g->open.first = (uint32_t)off;
+		g->open.fields |= a->field;
 		return 0;
 	}
-	if (t->n == t->cap) {
-		uint32_t cap = t->cap ? 2 * t->cap : 2;
-
-		if ((p = realloc(t->v, cap * sizeof(*p))) == NULL)
-			return -1;
-		t->v = p;
-		t->cap = cap;
-	}
-	p = &t->v[t->n++];
-	p->post = a->post;
-	p->first = a->field == F_BODY ? (uint32_t)off : UINT32_MAX;
-	p->fields = a->field;
+	if (close_posting(t, g) == -1)
+		return -1;
+	t->n++;
+	g->open.post = a->post;
+	g->open.first = a->field == F_BODY ? (uint32_t)off : UINT32_MAX;
+	g->open.fields = a->field;
 	return 0;
+}
+
+/* Reads a term's postings in order. */
+struct cursor {
+	const uint8_t *p, *end;
+	uint32_t post;
+};
+
+static void
+cursor_init(struct cursor *c, const struct term *t)
+{
+	c->p = t->v;
+	c->end = t->v + t->used;
+	c->post = 0;
+}
+
+static int
+get_varint(struct cursor *c, uint32_t *x)
+{
+	uint32_t v = 0;
+
+	for (unsigned shift = 0; c->p < c->end && shift < 35; shift += 7) {
+		uint8_t b = *c->p++;
+
+		v |= (uint32_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*x = v;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The next posting into *p: 1, or 0 at the end. */
+static int
+cursor_next(struct cursor *c, struct posting *p)
+{
+	uint32_t x;
+
+	if (!get_varint(c, &x))
+		return 0;
+	c->post += x >> 3;
+	p->post = c->post;
+	p->fields = x & 7;
+	p->first = UINT32_MAX;
+	return !(p->fields & F_BODY) || get_varint(c, &p->first);
 }
 
 /* Plain text being made: never longer than the gemtext it comes from. */
@@ -459,29 +555,33 @@ index_post(struct search_index *ix, struct scratch *sc, uint32_t i)
 }
 
 /*
- * The lists grew by doubling: a quarter of their room, on average, is
- * never used once the last post is in. Shrinking cannot fail for good
- * (the old block stays when realloc says no).
+ * Codes the last open postings. The lists grew by doubling: a quarter of
+ * their room, on average, is never used once the last post is in.
+ * Shrinking cannot fail for good (the old block stays when realloc says
+ * no).
  */
-static void
-shrink(struct search_index *ix)
+static int
+finish(struct search_index *ix)
 {
 	struct term *t;
 
 	for (size_t i = 0; i < ix->nterms; i++) {
-		struct posting *v = realloc(ix->terms[i].v,
-		    ix->terms[i].n * sizeof(*v));
+		uint8_t *v;
 
-		if (v != NULL) {
-			ix->terms[i].v = v;
-			ix->terms[i].cap = ix->terms[i].n;
-		}
+		t = &ix->terms[i];
+		if (close_posting(t, &ix->grow[i]) == -1)
+			return -1;
+		if (t->used > 0 && (v = realloc(t->v, t->used)) != NULL)
+			t->v = v;
 	}
+	free(ix->grow);
+	ix->grow = NULL;
 	if (ix->nterms > 0 &&
 	    (t = realloc(ix->terms, ix->nterms * sizeof(*t))) != NULL) {
 		ix->terms = t;
 		ix->cap_terms = ix->nterms;
 	}
+	return 0;
 }
 
 struct search_index *
@@ -503,10 +603,12 @@ search_build(struct post *const *posts, size_t nposts)
 		if (index_post(ix, &sc, (uint32_t)i) == -1)
 			goto fail;
 	scratch_free(&sc);
-	shrink(ix);
+	if (finish(ix) == -1)
+		goto fail_done;
 	return ix;
 fail:
 	scratch_free(&sc);
+fail_done:
 	search_free(ix);
 	return NULL;
 }
@@ -519,6 +621,7 @@ search_free(struct search_index *ix)
 	for (size_t i = 0; i < ix->nterms; i++)
 		free(ix->terms[i].v);
 	free(ix->terms);
+	free(ix->grow);
 	free(ix->slots);
 	if (ix->src)
 		for (size_t i = 0; i < ix->nposts; i++)
@@ -692,21 +795,41 @@ keep(struct search_result *r, const struct search_hit *h)
 	r->hits[i] = *h;
 }
 
-/* The place in t of post, or t->n when it is not there. */
-static uint32_t
-find_post(const struct term *t, uint32_t post)
+/*
+ * Where the snippets start, for the hits shown: the first body match of
+ * any term. One more walk of each list, beside the hits in post order.
+ */
+static void
+set_firsts(const struct term *const *t, size_t n, struct search_result *r)
 {
-	uint32_t lo = 0, hi = t->n;
+	struct search_hit *by_post[SEARCH_MAX_HITS];
+	size_t nb = 0;
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
+	for (size_t i = 0; i < r->nhits; i++) {
+		struct search_hit *h = &r->hits[i];
+		size_t k;
 
-		if (t->v[mid].post < post)
-			lo = mid + 1;
-		else
-			hi = mid;
+		h->first = UINT32_MAX;
+		if (h->body == 0)
+			continue;
+		for (k = nb++; k > 0 && by_post[k - 1]->order > h->order; k--)
+			by_post[k] = by_post[k - 1];
+		by_post[k] = h;
 	}
-	return lo < t->n && t->v[lo].post == post ? lo : t->n;
+	for (size_t i = 0; i < n && nb > 0; i++) {
+		struct cursor c;
+		struct posting p;
+		size_t j = 0;
+
+		cursor_init(&c, t[i]);
+		while (j < nb && cursor_next(&c, &p)) {
+			while (j < nb && by_post[j]->order < p.post)
+				j++;
+			if (j < nb && by_post[j]->order == p.post &&
+			    p.first < by_post[j]->first)
+				by_post[j]->first = p.first;
+		}
+	}
 }
 
 /*
@@ -721,6 +844,8 @@ search_run(const struct search_index *ix, const struct search_query *q,
     struct search_result *r)
 {
 	const struct term *t[SEARCH_MAX_TERMS];
+	struct cursor cur;
+	struct posting p;
 	uint16_t add[8], *tally;
 	size_t n = q->nterms;
 
@@ -753,12 +878,15 @@ search_run(const struct search_index *ix, const struct search_query *q,
 	 * looking every post up in the other lists when, as with common
 	 * words, the lists are long.
 	 */
-	for (size_t i = 0; i < n; i++)
-		for (uint32_t k = 0; k < t[i]->n; k++)
-			tally[t[i]->v[k].post] += add[t[i]->v[k].fields & 7];
+	for (size_t i = 0; i < n; i++) {
+		cursor_init(&cur, t[i]);
+		while (cursor_next(&cur, &p))
+			tally[p.post] += add[p.fields];
+	}
 	/* Newest first, so equals are kept in the order they rank. */
-	for (uint32_t k = 0; k < t[n - 1]->n; k++) {
-		uint32_t post = t[n - 1]->v[k].post;
+	cursor_init(&cur, t[n - 1]);
+	while (cursor_next(&cur, &p)) {
+		uint32_t post = p.post;
 		uint16_t c = tally[post];
 		struct search_hit h = {0};
 
@@ -772,20 +900,9 @@ search_run(const struct search_index *ix, const struct search_query *q,
 		keep(r, &h);
 	}
 	free(tally);
-	/* Where the snippets start: only for the hits that are shown. */
-	for (size_t i = 0; i < r->nhits; i++) {
-		struct search_hit *h = &r->hits[i];
-
-		h->post = ix->posts[h->order];
-		h->first = UINT32_MAX;
-		for (size_t k = 0; k < n && h->body > 0; k++) {
-			uint32_t at = find_post(t[k], h->order);
-
-			if (at < t[k]->n && (t[k]->v[at].fields & F_BODY) &&
-			    t[k]->v[at].first < h->first)
-				h->first = t[k]->v[at].first;
-		}
-	}
+	for (size_t i = 0; i < r->nhits; i++)
+		r->hits[i].post = ix->posts[r->hits[i].order];
+	set_firsts(t, n, r);
 }
 
 /*

@@ -376,13 +376,15 @@ site_finish(struct site *s, void (*dup)(void *ctx, const char *file),
 }
 
 void
-site_drop_bodies(struct site *s)
+site_drop_texts(struct site *s)
 {
 	for (size_t i = 0; i < s->nposts; i++) {
+		s->posts[i]->file = NULL;
 		s->posts[i]->body = NULL;
 		s->posts[i]->body_len = 0;
 	}
 	for (size_t i = 0; i < s->npages; i++) {
+		s->pages[i]->file = NULL;
 		s->pages[i]->body = NULL;
 		s->pages[i]->body_len = 0;
 	}
@@ -395,7 +397,6 @@ post_free(struct post *p)
 	if (p == NULL)
 		return;
 	post_meta_free(&p->meta);
-	free(p->file);
 	free(p->slug);
 	free(p->tag_ids);
 	free(p);
@@ -407,7 +408,6 @@ page_free(struct page *p)
 	if (p == NULL)
 		return;
 	post_meta_free(&p->meta);
-	free(p->file);
 	free(p->name);
 	free(p);
 }

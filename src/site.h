@@ -31,10 +31,11 @@ struct site_info {
 struct post {
 	size_t added;     /* insertion order: the first of duplicates wins */
 	struct post_meta meta;
-	char *file;       /* path of the source file, for messages */
+	const char *file; /* path of the source file, for messages: in
+			     site.texts (or the caller's), until
+			     site_drop_texts */
 	char *slug;       /* meta.slug, or the file name without ".gmi" */
-	const char *body; /* gemtext after the front matter: in site.texts
-			     (or the caller's), until site_drop_bodies */
+	const char *body; /* gemtext after the front matter: as file */
 	size_t body_len;
 	int64_t when;     /* the local date as written, in seconds: the sort
 			     key (offsets ignored, so a post stays in the
@@ -47,7 +48,7 @@ struct post {
 struct page {
 	size_t added;
 	struct post_meta meta;
-	char *file;
+	const char *file; /* as a post's */
 	char *name;       /* file name without ".gmi": served as /name.gmi */
 	const char *body; /* as a post's */
 	size_t body_len;
@@ -91,10 +92,10 @@ struct site {
 	struct search_index *search; /* built by site_finish */
 	size_t cap_posts, cap_pages;
 	/*
-	 * The bodies, read at load and needed only until every page is
-	 * rendered, in blocks of their own: among the model's small
-	 * allocations in the heap they would leave, once freed, holes that
-	 * keep its pages resident (10,000 posts of 2 KB: 14 MB).
+	 * The bodies and file names, read at load and needed only until
+	 * every page is rendered, in blocks of their own: among the model's
+	 * small allocations in the heap they would leave, once freed, holes
+	 * that keep its pages resident (10,000 posts of 2 KB: 14 MB).
 	 */
 	struct pool texts;
 };
@@ -113,7 +114,8 @@ void site_init(struct site *s);
 /* Adds a post or a page; the site owns it from then on. 0, or -1 (memory). */
 int site_add_post(struct site *s, struct post *p);
 int site_add_page(struct site *s, struct page *p);
-/* A copy of text[0..len) in s->texts, for a body; NULL on memory. */
+/* A copy of text[0..len) in s->texts, for a body or a file name; NULL
+ * on memory. */
 const char *site_keep_text(struct site *s, const char *text, size_t len);
 /*
  * Sorts posts newest first (ties by slug), builds years and months, the
@@ -138,9 +140,9 @@ int site_index(struct site *s);
 /*
  * Frees site.texts once every page is rendered (the snapshot keeps the
  * rendered pages, and the search index reads its text in them) and
- * forgets every body.
+ * forgets every body and file name.
  */
-void site_drop_bodies(struct site *s);
+void site_drop_texts(struct site *s);
 void site_free(struct site *s);
 
 void post_free(struct post *p);

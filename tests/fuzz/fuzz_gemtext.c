@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p->meta.comments = -1;
 	date_parse("2013-08-08", 10, &p->meta.date, &why);
 	p->slug = strdup("post");
-	p->file = strdup("post.gmi");
+	p->file = "post.gmi";
 	p->body = site_keep_text(&s, (const char *)data, size);
 	p->body_len = size;
 	site_add_post(&s, p);

@@ -29,7 +29,7 @@ mkpost(struct site *s, const char *slug, int year, const char *title,
 	p->meta.date.day = 1;
 	p->meta.comments = -1;
 	p->slug = strdup(slug);
-	p->file = strdup(slug);
+	p->file = site_keep_text(s, slug, strlen(slug));
 	p->body = site_keep_text(s, body, strlen(body));
 	p->body_len = strlen(body);
 	p->when = year;
@@ -69,7 +69,7 @@ setup(void)
 		if (search_text_in(site.search, i, NULL, 0) == -1)
 			__builtin_trap();
 	}
-	site_drop_bodies(&site);
+	site_drop_texts(&site);
 }
 
 int

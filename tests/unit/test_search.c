@@ -31,7 +31,7 @@ mkpost(struct site *s, const char *slug, const char *date,
 	p->meta.title = strdup(title);
 	p->meta.comments = -1;
 	p->slug = strdup(slug);
-	p->file = strdup(slug);
+	p->file = site_keep_text(s, slug, strlen(slug));
 	p->body = site_keep_text(s, body, strlen(body));
 	p->body_len = strlen(body);
 	local = p->meta.date;
@@ -425,7 +425,7 @@ test_text_moves(void **state)
 	assert_int_equal(search_text_in(s.search, 0, NULL, 0), 0);
 	for (size_t i = 0; i < s.nposts; i++)
 		memset((char *)s.posts[i]->body, 'x', s.posts[i]->body_len);
-	site_drop_bodies(&s);
+	site_drop_texts(&s);
 	memset(page[1], 'y', sizeof(page[1])); /* not read: copied */
 	for (size_t i = 0; i < 3; i++) {
 		snippet(&s, &r.hits[i], 20, sn, sizeof(sn));

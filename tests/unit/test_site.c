@@ -23,7 +23,7 @@ mkpost(const char *slug, const char *date, const char *file)
 	p->meta.title = strdup(slug);
 	p->meta.comments = -1;
 	p->slug = strdup(slug);
-	p->file = strdup(file);
+	p->file = file;
 	local = p->meta.date;
 	local.has_offset = 0;
 	p->when = date_epoch(&local);
@@ -122,7 +122,7 @@ test_duplicates(void **state)
 /*
  * Bodies live in the site's texts: copies of what the loader read, kept
  * through a duplicate's removal (post_free must not free one: ASan builds
- * would call that an invalid free), gone at site_drop_bodies.
+ * would call that an invalid free), gone at site_drop_texts.
  */
 static void
 test_kept_texts(void **state)
@@ -151,7 +151,7 @@ test_kept_texts(void **state)
 	assert_int_equal(s.nposts, 1);
 	assert_memory_equal(s.posts[0]->body, "# Title\n\nBody.\n",
 	    s.posts[0]->body_len);
-	site_drop_bodies(&s);
+	site_drop_texts(&s);
 	assert_null(s.posts[0]->body);
 	assert_int_equal(s.posts[0]->body_len, 0);
 	assert_null(s.texts.blocks);

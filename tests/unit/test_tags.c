@@ -23,7 +23,7 @@ mkpost(const char *slug, const char *date, const char **tags, size_t ntags)
 	p->meta.title = strdup(slug);
 	p->meta.comments = -1;
 	p->slug = strdup(slug);
-	p->file = strdup(slug);
+	p->file = slug;
 	p->body = "";
 	local = p->meta.date;
 	local.has_offset = 0;
