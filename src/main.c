@@ -286,7 +286,8 @@ export_routes(const struct routes *t, const char *dir, int gemini)
 			if (r->resp.status != 20)
 				continue;
 		} else {
-			fprintf(idx, "\"%s\" %zu bytes\n", r->path, r->resp.len);
+			fprintf(idx, "\"%s\" %zu bytes\n", r->path,
+			    (size_t)r->resp.len);
 			snprintf(file, sizeof(file), "%s/", r->path);
 			if (r->path[0] != '/' ||
 			    routes_get(t, file, strlen(file)) != NULL)

@@ -55,10 +55,12 @@ add(struct routes *t, const char *path, struct buf *b, int status,
     size_t body_off)
 {
 	struct response r = {0};
+	size_t len;
+	char *data = buf_steal(b, &len);
 
-	r.data = buf_steal(b, &r.len);
-	r.status = status;
-	r.body_off = body_off;
+	response_take(&r, data, len);
+	r.status = (uint16_t)status;
+	r.body_off = (uint32_t)body_off; /* within len */
 	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;
 }
 

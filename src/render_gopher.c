@@ -80,8 +80,10 @@ static int
 add(struct routes *t, const char *path, struct buf *b)
 {
 	struct response r = {0};
+	size_t len;
+	char *data = buf_steal(b, &len);
 
-	r.data = buf_steal(b, &r.len);
+	response_take(&r, data, len);
 	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;
 }
 
@@ -106,10 +108,12 @@ add_menu(struct routes *t, const char *path, struct buf *b)
 {
 	struct response r = {0};
 	const struct response *in;
-	size_t n = strlen(path);
+	size_t n = strlen(path), len;
+	char *data;
 
 	buf_puts(b, ".\r\n");
-	r.data = buf_steal(b, &r.len);
+	data = buf_steal(b, &len);
+	response_take(&r, data, len);
 	r.menu = 1;
 	if (routes_add(t, path, n, &r) == -1 ||
 	    (in = routes_get(t, path, n)) == NULL)

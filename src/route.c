@@ -7,6 +7,18 @@
 #include <string.h>
 
 void
+response_take(struct response *r, char *data, size_t len)
+{
+	if (len > RESPONSE_MAX) {
+		free(data);
+		data = NULL;
+		len = 0;
+	}
+	r->data = data;
+	r->len = (uint32_t)len;
+}
+
+void
 routes_init(struct routes *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -68,7 +80,7 @@ routes_add(struct routes *t, const char *path, size_t path_len,
 	uint32_t *slot;
 	char *data;
 
-	if (resp->data == NULL)
+	if (resp->data == NULL || path_len > UINT32_MAX)
 		return -1;
 	if ((t->n + 1) * 2 > t->cap && routes_grow(t) == -1)
 		goto fail;
@@ -96,7 +108,7 @@ routes_add(struct routes *t, const char *path, size_t path_len,
 			goto fail;
 		free(resp->data);
 	}
-	r->path_len = path_len;
+	r->path_len = (uint32_t)path_len;
 	r->resp = *resp;
 	r->resp.data = data;
 	resp->data = NULL;

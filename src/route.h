@@ -17,18 +17,20 @@
 
 #include "pool.h"
 
+/* 24 bytes, with the path 40: a table holds some 40,000 of them. */
 struct response {
-	char *data;    /* header and body, ready to write */
-	size_t len;
-	int status;    /* for the access log: Gemini status, or 0 */
-	size_t body_off; /* where the body starts (after the header) */
-	int menu;      /* Gopher: a menu (it has a Gopher+ form) */
-	int shared;    /* data is another entry's too (routes_alias) */
+	char *data;        /* header and body, ready to write */
+	uint32_t len;      /* routes_add refuses more than RESPONSE_MAX */
+	uint32_t body_off; /* where the body starts (after the header) */
+	uint16_t status;   /* for the access log: Gemini status, or 0 */
+	uint8_t menu;      /* Gopher: a menu (it has a Gopher+ form) */
+	uint8_t shared;    /* data is another entry's too (routes_alias) */
 };
+#define RESPONSE_MAX UINT32_MAX
 
 struct route {
 	const char *path; /* NUL-terminated, in the table's pool */
-	size_t path_len;
+	uint32_t path_len;
 	struct response resp;
 };
 
@@ -39,6 +41,12 @@ struct routes {
 	size_t cap;        /* slots: a power of two, or 0 */
 	struct pool bytes; /* every path and response */
 };
+
+/*
+ * Gives r the bytes data[0..len), taken from a buffer; a response over
+ * RESPONSE_MAX is freed and r gets none, which routes_add refuses.
+ */
+void response_take(struct response *r, char *data, size_t len);
 
 void routes_init(struct routes *t);
 void routes_free(struct routes *t);

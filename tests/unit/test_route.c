@@ -23,6 +23,29 @@ owned(const char *text)
 	return r;
 }
 
+/* A response over RESPONSE_MAX (32-bit lengths) is refused, not cut. */
+static void
+test_response_take(void **state)
+{
+	struct routes t;
+	struct response r = {0};
+	const struct response *got;
+
+	(void)state;
+	routes_init(&t);
+	response_take(&r, strdup("ok"), 2);
+	assert_int_equal(routes_add(&t, "/a", 2, &r), 0);
+	assert_non_null(got = routes_get(&t, "/a", 2));
+	assert_int_equal(got->len, 2);
+	assert_memory_equal(got->data, "ok", 2);
+	response_take(&r, strdup("big"), (size_t)RESPONSE_MAX + 1);
+	assert_null(r.data);
+	assert_int_equal(r.len, 0);
+	assert_int_equal(routes_add(&t, "/b", 2, &r), -1);
+	assert_null(routes_get(&t, "/b", 2));
+	routes_free(&t);
+}
+
 static void
 test_add_get_grow(void **state)
 {
@@ -142,6 +165,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_response_take),
 		cmocka_unit_test(test_add_get_grow),
 		cmocka_unit_test(test_first_stays),
 		cmocka_unit_test(test_alias_shares),
