@@ -29,10 +29,14 @@ enum { F_BODY = 1, F_TAGS = 2, F_TITLE = 4 };
 
 /*
  * One post that holds a term, the index's bulk. A term keeps its postings
- * coded, by post ascending: the varint (post - the previous one's) << 3 |
- * fields, then, when the body holds the term, the varint first. Three
- * bytes or so each, where the struct takes eight (10,000 posts of 2 KB:
- * 530,000 postings, 4.3 MB as structs).
+ * by post ascending, coded: a varint (post - the previous one's) << 3 |
+ * fields each (one byte, mostly), and beside them each one's first in 16
+ * bits; the rare first past 16 bits says FIRST_BIG and is kept in the
+ * index's table of them. About three bytes a posting where the struct
+ * takes eight (10,000 posts of 2 KB: 530,000 postings, 4.3 MB as
+ * structs). Counting matches reads the varints only; the hits shown find
+ * their firsts by a posting's place, with nothing more to decode (firsts
+ * as varints too made a three-word query three times slower).
  */
 struct posting {
 	uint32_t post;   /* its place in the posts, 0 = newest */
@@ -41,6 +45,12 @@ struct posting {
 	unsigned fields; /* F_* where the term is */
 };
 #define MAX_POSTS ((1u << 29) - 1) /* post << 3 fits 32 bits */
+#define FIRST_BIG UINT16_MAX
+
+/* A first past 16 bits: of the term's posting k. */
+struct big_first {
+	uint32_t term, k, first;
+};
 
 /*
  * A post's gemtext, where the index reads it for snippets: first the
@@ -55,9 +65,10 @@ struct source {
 
 struct term {
 	uint32_t off, len;    /* the folded bytes, in ix->words */
-	uint8_t *v;           /* the postings, coded (see struct posting) */
-	uint32_t used;        /* bytes of v */
 	uint32_t n;           /* postings */
+	uint32_t nposts;      /* bytes of posts */
+	uint8_t *posts;       /* (post - previous) << 3 | fields, each */
+	uint16_t *firsts;     /* each one's first, or FIRST_BIG */
 };
 
 /* A term while the index is built: its newest posting is still open (the
@@ -65,7 +76,8 @@ struct term {
 struct growing {
 	struct posting open;
 	uint32_t prev;        /* the post of the last one coded */
-	uint32_t cap;         /* bytes of v */
+	uint32_t ncoded;      /* postings coded (n, less the open one) */
+	uint32_t cap_posts, cap_firsts;
 };
 
 struct search_index {
@@ -75,6 +87,8 @@ struct search_index {
 	struct term *terms;
 	size_t nterms, cap_terms;
 	struct growing *grow; /* beside terms, while the index is built */
+	struct big_first *big; /* by term, then k */
+	size_t nbig, cap_big;
 	uint32_t *slots;      /* open addressing: term index + 1, 0 empty */
 	size_t nslots;        /* a power of two */
 	struct buf words;     /* every term's bytes, one after another */
@@ -342,35 +356,71 @@ struct adding {
 };
 
 static int
-put_varint(struct term *t, struct growing *g, uint32_t x)
+put_varint(uint8_t **v, uint32_t *used, uint32_t *cap, uint32_t x)
 {
-	if (g->cap - t->used < 5) {
-		uint32_t cap = g->cap ? 2 * g->cap : 8;
-		uint8_t *v;
+	if (*cap - *used < 5) {
+		uint32_t ncap = *cap ? 2 * *cap : 8;
+		uint8_t *nv;
 
-		if (cap < g->cap || (v = realloc(t->v, cap)) == NULL)
+		if (ncap < *cap || (nv = realloc(*v, ncap)) == NULL)
 			return -1;
-		t->v = v;
-		g->cap = cap;
+		*v = nv;
+		*cap = ncap;
 	}
 	for (; x >= 0x80; x >>= 7)
-		t->v[t->used++] = (uint8_t)(x | 0x80);
-	t->v[t->used++] = (uint8_t)x;
+		(*v)[(*used)++] = (uint8_t)(x | 0x80);
+	(*v)[(*used)++] = (uint8_t)x;
+	return 0;
+}
+
+static int
+put_first(struct search_index *ix, struct term *t, struct growing *g,
+    uint32_t first)
+{
+	uint32_t k = g->ncoded;
+
+	if (k == g->cap_firsts) {
+		uint32_t cap = k ? 2 * k : 4;
+		uint16_t *f;
+
+		if (cap < k || (f = realloc(t->firsts, cap * sizeof(*f))) ==
+		    NULL)
+			return -1;
+		t->firsts = f;
+		g->cap_firsts = cap;
+	}
+	t->firsts[k] = first < FIRST_BIG ? (uint16_t)first : FIRST_BIG;
+	if (first >= FIRST_BIG && first != UINT32_MAX) {
+		if (ix->nbig == ix->cap_big) {
+			size_t cap = ix->cap_big ? 2 * ix->cap_big : 16;
+			struct big_first *b = realloc(ix->big,
+			    cap * sizeof(*b));
+
+			if (b == NULL)
+				return -1;
+			ix->big = b;
+			ix->cap_big = cap;
+		}
+		ix->big[ix->nbig++] = (struct big_first){
+		    (uint32_t)(t - ix->terms), k, first};
+	}
 	return 0;
 }
 
 /* Codes the open posting of t, if it has one. */
 static int
-close_posting(struct term *t, struct growing *g)
+close_posting(struct search_index *ix, struct term *t, struct growing *g)
 {
 	const struct posting *p = &g->open;
 
 	if (t->n == 0 || g->open.fields == 0)
 		return 0;
-	if (put_varint(t, g, (p->post - g->prev) << 3 | p->fields) == -1 ||
-	    ((p->fields & F_BODY) && put_varint(t, g, p->first) == -1))
+	if (put_varint(&t->posts, &t->nposts, &g->cap_posts,
+		(p->post - g->prev) << 3 | p->fields) == -1 ||
+	    put_first(ix, t, g, p->first) == -1)
 		return -1;
 	g->prev = p->post;
+	g->ncoded++;
 	g->open.fields = 0;
 	return 0;
 }
@@ -392,7 +442,7 @@ add_term(void *ctx, const char *s, size_t n, size_t off)
 		g->open.fields |= a->field;
 		return 0;
 	}
-	if (close_posting(t, g) == -1)
+	if (close_posting(a->ix, t, g) == -1)
 		return -1;
 	t->n++;
 	g->open.post = a->post;
@@ -410,18 +460,28 @@ struct cursor {
 static void
 cursor_init(struct cursor *c, const struct term *t)
 {
-	c->p = t->v;
-	c->end = t->v + t->used;
+	c->p = t->posts;
+	c->end = t->posts + t->nposts;
 	c->post = 0;
 }
 
-static int
-get_varint(struct cursor *c, uint32_t *x)
+/* One varint at *p: 1, or 0 at end. Most are one byte. */
+static inline int
+get_varint(const uint8_t **p, const uint8_t *end, uint32_t *x)
 {
 	uint32_t v = 0;
 
-	for (unsigned shift = 0; c->p < c->end && shift < 35; shift += 7) {
-		uint8_t b = *c->p++;
+	if (*p < end && **p < 0x80) {
+		*x = *(*p)++;
+		return 1;
+	}
+	if (end - *p >= 2 && (*p)[1] < 0x80) {
+		*x = ((uint32_t)(*p)[0] & 0x7f) | (uint32_t)(*p)[1] << 7;
+		*p += 2;
+		return 1;
+	}
+	for (unsigned shift = 0; *p < end && shift < 35; shift += 7) {
+		uint8_t b = *(*p)++;
 
 		v |= (uint32_t)(b & 0x7f) << shift;
 		if (!(b & 0x80)) {
@@ -432,19 +492,42 @@ get_varint(struct cursor *c, uint32_t *x)
 	return 0;
 }
 
-/* The next posting into *p: 1, or 0 at the end. */
-static int
+/* The next posting's post and fields into *p (not its first): 1, or 0
+ * at the end. */
+static inline int
 cursor_next(struct cursor *c, struct posting *p)
 {
 	uint32_t x;
 
-	if (!get_varint(c, &x))
+	if (!get_varint(&c->p, c->end, &x))
 		return 0;
 	c->post += x >> 3;
 	p->post = c->post;
 	p->fields = x & 7;
-	p->first = UINT32_MAX;
-	return !(p->fields & F_BODY) || get_varint(c, &p->first);
+	return 1;
+}
+
+static int
+big_cmp(const void *a, const void *b)
+{
+	const struct big_first *x = a, *y = b;
+
+	if (x->term != y->term)
+		return x->term < y->term ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* The first of term t's posting k, which has F_BODY. */
+static uint32_t
+first_of(const struct search_index *ix, const struct term *t, uint32_t k)
+{
+	struct big_first key = {(uint32_t)(t - ix->terms), k, 0};
+	const struct big_first *b;
+
+	if (t->firsts[k] != FIRST_BIG)
+		return t->firsts[k];
+	b = bsearch(&key, ix->big, ix->nbig, sizeof(*b), big_cmp);
+	return b ? b->first : UINT32_MAX;
 }
 
 /* Plain text being made: never longer than the gemtext it comes from. */
@@ -568,14 +651,21 @@ finish(struct search_index *ix)
 	for (size_t i = 0; i < ix->nterms; i++) {
 		uint8_t *v;
 
+		uint16_t *f;
+
 		t = &ix->terms[i];
-		if (close_posting(t, &ix->grow[i]) == -1)
+		if (close_posting(ix, t, &ix->grow[i]) == -1)
 			return -1;
-		if (t->used > 0 && (v = realloc(t->v, t->used)) != NULL)
-			t->v = v;
+		if (t->nposts > 0 && (v = realloc(t->posts, t->nposts)) != NULL)
+			t->posts = v;
+		if (t->n > 0 &&
+		    (f = realloc(t->firsts, t->n * sizeof(*f))) != NULL)
+			t->firsts = f;
 	}
 	free(ix->grow);
 	ix->grow = NULL;
+	if (ix->nbig > 0)
+		qsort(ix->big, ix->nbig, sizeof(*ix->big), big_cmp);
 	if (ix->nterms > 0 &&
 	    (t = realloc(ix->terms, ix->nterms * sizeof(*t))) != NULL) {
 		ix->terms = t;
@@ -618,10 +708,13 @@ search_free(struct search_index *ix)
 {
 	if (ix == NULL)
 		return;
-	for (size_t i = 0; i < ix->nterms; i++)
-		free(ix->terms[i].v);
+	for (size_t i = 0; i < ix->nterms; i++) {
+		free(ix->terms[i].posts);
+		free(ix->terms[i].firsts);
+	}
 	free(ix->terms);
 	free(ix->grow);
+	free(ix->big);
 	free(ix->slots);
 	if (ix->src)
 		for (size_t i = 0; i < ix->nposts; i++)
@@ -800,7 +893,8 @@ keep(struct search_result *r, const struct search_hit *h)
  * any term. One more walk of each list, beside the hits in post order.
  */
 static void
-set_firsts(const struct term *const *t, size_t n, struct search_result *r)
+set_firsts(const struct search_index *ix, const struct term *const *t,
+    size_t n, struct search_result *r)
 {
 	struct search_hit *by_post[SEARCH_MAX_HITS];
 	size_t nb = 0;
@@ -822,11 +916,13 @@ set_firsts(const struct term *const *t, size_t n, struct search_result *r)
 		size_t j = 0;
 
 		cursor_init(&c, t[i]);
-		while (j < nb && cursor_next(&c, &p)) {
+		for (uint32_t k = 0; j < nb && cursor_next(&c, &p); k++) {
 			while (j < nb && by_post[j]->order < p.post)
 				j++;
 			if (j < nb && by_post[j]->order == p.post &&
-			    p.first < by_post[j]->first)
+			    (p.fields & F_BODY) &&
+			    (p.first = first_of(ix, t[i], k)) <
+				by_post[j]->first)
 				by_post[j]->first = p.first;
 		}
 	}
@@ -902,7 +998,7 @@ search_run(const struct search_index *ix, const struct search_query *q,
 	free(tally);
 	for (size_t i = 0; i < r->nhits; i++)
 		r->hits[i].post = ix->posts[r->hits[i].order];
-	set_firsts(t, n, r);
+	set_firsts(ix, t, n, r);
 }
 
 /*

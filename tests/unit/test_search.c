@@ -333,6 +333,48 @@ test_snippet_window(void **state)
 }
 
 /*
+ * A first match past 64 KB of text (firsts are kept in 16 bits, the rest
+ * in the index's table of big ones): the snippet still shows it.
+ */
+static void
+test_snippet_far(void **state)
+{
+	static const int words[] = {12000, 30000};
+	struct site s;
+	struct search_result r;
+	struct buf b[2];
+	char sn[256];
+
+	(void)state;
+	site_init(&s);
+	for (int k = 0; k < 2; k++) {
+		buf_init(&b[k]);
+		for (int i = 0; i < words[k]; i++)
+			buf_printf(&b[k], "word%d ", i);
+		buf_printf(&b[k], "target%d end\n", k);
+		assert_true(b[k].len > 70000);
+		site_add_post(&s, mkpost(&s, k ? "far2" : "far1",
+		    k ? "2020-01-02" : "2020-01-01", "T", NULL, b[k].data));
+	}
+	site_add_post(&s, mkpost(&s, "near", "2020-01-03", "T", NULL,
+	    "target0 target1 near\n"));
+	assert_int_equal(site_finish(&s, no_dup, NULL), 0);
+	for (int k = 0; k < 2; k++) {
+		char q[16], want[16];
+
+		snprintf(q, sizeof(q), "target%d", k);
+		snprintf(want, sizeof(want), "target%d end", k);
+		run(&s, q, &r);
+		assert_int_equal(r.total, 2);
+		snippet(&s, &r.hits[1], 60, sn, sizeof(sn));
+		assert_non_null(strstr(sn, want));
+	}
+	for (int k = 0; k < 2; k++)
+		buf_free(&b[k]);
+	site_free(&s);
+}
+
+/*
  * Snippets are made from as much of the text as 16 bytes a column
  * covers; a cluster longer than that (a letter and 19 accents, 39 bytes)
  * needs the rest, and gets it: the snippet still fills its columns and
@@ -581,6 +623,7 @@ main(void)
 		cmocka_unit_test(test_loose_matching),
 		cmocka_unit_test(test_snippets),
 		cmocka_unit_test(test_snippet_window),
+		cmocka_unit_test(test_snippet_far),
 		cmocka_unit_test(test_text_moves),
 		cmocka_unit_test(test_snippet_heavy_clusters),
 		cmocka_unit_test(test_no_posts),
