@@ -5,12 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* 12 bytes: every post holds two (its date, and when it was updated). */
 struct date {
-	int year, month, day;  /* as written: a post's local date */
-	int hour, min, sec;    /* 0 when no time was given */
-	int has_time;          /* a time of day was written */
-	int has_offset;        /* "Z" or "+hh:mm" was written */
-	int offset_min;        /* minutes east of UTC, when has_offset */
+	int16_t year;          /* as written: a post's local date */
+	int16_t offset_min;    /* minutes east of UTC, when has_offset */
+	int8_t month, day;
+	int8_t hour, min, sec; /* 0 when no time was given */
+	uint8_t has_time;      /* a time of day was written */
+	uint8_t has_offset;    /* "Z" or "+hh:mm" was written */
 };
 
 /*
