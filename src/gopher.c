@@ -186,7 +186,7 @@ serve(struct pconn *p, const struct gopher_request *req)
 		serve_search(p, req->search, req->search_len);
 		return;
 	}
-	r = routes_get(&snap->gopher, req->selector, req->selector_len);
+	r = gopher_lookup(&snap->gopher, req->selector, req->selector_len);
 	if (r == NULL) {
 		respond_error(p, "Not found", NULL);
 		return;

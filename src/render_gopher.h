@@ -24,9 +24,9 @@ struct gopher_opts {
  * without the slash), "/name.txt" for pages, "/tags/" and every
  * "/tags/<slug>/" (and without the slash; a slug with %XX also in UTF-8),
  * "/search" (the prompt: a menu with the type 7 item), "/caps.txt",
- * "/robots.txt". Menus are marked (response.menu), and their forms
- * without the slash share the bytes of the one with it. Returns 0 or -1
- * (memory).
+ * "/robots.txt". Menus are marked (response.menu) and kept under their
+ * selector with the slash (gopher_lookup answers the one without).
+ * Returns 0 or -1 (memory).
  */
 int render_gopher(const struct site *s, const struct gopher_opts *o,
     struct routes *t);
@@ -39,6 +39,14 @@ int render_gopher(const struct site *s, const struct gopher_opts *o,
  * served. Made when asked, not kept: only that client asks.
  */
 void render_gopher_plus(struct buf *b, const char *menu, size_t len);
+
+/*
+ * The response to selector sel[0..len) in a table render_gopher filled:
+ * a menu answers to its selector without the trailing slash too. NULL
+ * when there is none.
+ */
+const struct response *gopher_lookup(const struct routes *t, const char *sel,
+    size_t len);
 
 /*
  * The answer to "/search TAB words" (taken as typed: no %-decoding): a
