@@ -104,12 +104,11 @@ buf_steal(struct buf *b, size_t *len)
 	if (len)
 		*len = b->len;
 	/*
-	 * The bytes at their size, not the buffer's doubled capacity. The
-	 * snapshot's responses are copied into a pool anyway, but a post's
-	 * body lives through the whole load, and its spare room leaves
-	 * holes the heap keeps: without this the 10,000-post snapshot
-	 * measured 5% larger (bench/memory.sh). glibc shrinks in place,
-	 * copying nothing.
+	 * The bytes at their size, not the buffer's doubled capacity (at
+	 * least 256 bytes): what a caller keeps, a tag's name and sort key
+	 * or a diagnostic, keeps no spare room; and the snapshot's
+	 * responses, though copied into a pool, leave a smaller heap for it
+	 * (see response_take). glibc shrinks in place, copying nothing.
 	 */
 	if (b->cap > b->len + 1) {
 		char *q = realloc(p, b->len + 1);

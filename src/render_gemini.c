@@ -55,10 +55,8 @@ add(struct routes *t, const char *path, struct buf *b, int status,
     size_t body_off)
 {
 	struct response r = {0};
-	size_t len;
-	char *data = buf_steal(b, &len);
 
-	response_take(&r, data, len);
+	response_take(&r, b);
 	r.status = (uint16_t)status;
 	r.body_off = (uint32_t)body_off; /* within len */
 	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;

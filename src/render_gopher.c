@@ -81,10 +81,8 @@ static int
 add(struct routes *t, const char *path, struct buf *b)
 {
 	struct response r = {0};
-	size_t len;
-	char *data = buf_steal(b, &len);
 
-	response_take(&r, data, len);
+	response_take(&r, b);
 	return routes_add(t, path, strlen(path), &r) == -1 ? -1 : 0;
 }
 
@@ -111,19 +109,16 @@ add_menu(struct routes *t, const char *path, struct buf *b)
 {
 	struct response r = {0};
 	const struct response *in;
-	size_t n = strlen(path), len;
-	char *data;
 
 	buf_puts(b, ".\r\n");
-	data = buf_steal(b, &len);
-	response_take(&r, data, len);
+	response_take(&r, b);
 	r.menu = 1;
-	if (routes_add(t, path, n, &r) == -1 ||
-	    (in = routes_get(t, path, n)) == NULL)
+	if (routes_add(t, path, strlen(path), &r) == -1)
 		return -1;
 	/* The empty selector is the root too. */
 	if (strcmp(path, "/") == 0)
-		return routes_alias(t, "", 0, in) == -1 ? -1 : 0;
+		return (in = routes_get(t, "/", 1)) == NULL ||
+		    routes_alias(t, "", 0, in) == -1 ? -1 : 0;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "pool.h"
 
 /* 24 bytes, with the path 40: a table holds some 40,000 of them. */
@@ -43,10 +44,11 @@ struct routes {
 };
 
 /*
- * Gives r the bytes data[0..len), taken from a buffer; a response over
- * RESPONSE_MAX is freed and r gets none, which routes_add refuses.
+ * Gives r the bytes b holds (buf_steal) and leaves b empty. A failed
+ * buffer, or a response over RESPONSE_MAX, is freed and r gets none,
+ * which routes_add refuses.
  */
-void response_take(struct response *r, char *data, size_t len);
+void response_take(struct response *r, struct buf *b);
 
 void routes_init(struct routes *t);
 void routes_free(struct routes *t);

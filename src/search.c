@@ -89,7 +89,7 @@ struct search_index {
 	struct growing *grow; /* beside terms, while the index is built */
 	uint8_t *bulk;        /* every term's lists, once built (finish) */
 	struct big_first *big; /* by term, then k */
-	size_t nbig, cap_big;
+	uint32_t nbig, cap_big;
 	uint32_t *slots;      /* open addressing: term index + 1, 0 empty */
 	size_t nslots;        /* a power of two */
 	struct buf words;     /* every term's bytes, one after another */
@@ -356,18 +356,36 @@ struct adding {
 	uint8_t field;
 };
 
+/*
+ * Room in the array at *arrp, of *cap elements of size bytes, for need of
+ * them: doubling from 8, since most terms are in a few posts only. The
+ * pointer goes in and out by memcpy, whatever its type. 0, or -1.
+ */
+static int
+reserve(void *arrp, uint32_t *cap, size_t need, size_t size)
+{
+	size_t ncap = *cap ? *cap : 8;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > UINT32_MAX)
+		return -1;
+	memcpy(&p, arrp, sizeof(p));
+	if ((p = realloc(p, ncap * size)) == NULL)
+		return -1;
+	memcpy(arrp, &p, sizeof(p));
+	*cap = (uint32_t)ncap;
+	return 0;
+}
+
 static int
 put_varint(uint8_t **v, uint32_t *used, uint32_t *cap, uint32_t x)
 {
-	if (*cap - *used < 5) {
-		uint32_t ncap = *cap ? 2 * *cap : 8;
-		uint8_t *nv;
-
-		if (ncap < *cap || (nv = realloc(*v, ncap)) == NULL)
-			return -1;
-		*v = nv;
-		*cap = ncap;
-	}
+	if (reserve(v, cap, (size_t)*used + 5, 1) == -1)
+		return -1;
 	for (; x >= 0x80; x >>= 7)
 		(*v)[(*used)++] = (uint8_t)(x | 0x80);
 	(*v)[(*used)++] = (uint8_t)x;
@@ -380,28 +398,14 @@ put_first(struct search_index *ix, struct term *t, struct growing *g,
 {
 	uint32_t k = g->ncoded;
 
-	if (k == g->cap_firsts) {
-		uint32_t cap = k ? 2 * k : 4;
-		uint16_t *f;
-
-		if (cap < k || (f = realloc(t->firsts, cap * sizeof(*f))) ==
-		    NULL)
-			return -1;
-		t->firsts = f;
-		g->cap_firsts = cap;
-	}
+	if (reserve(&t->firsts, &g->cap_firsts, (size_t)k + 1,
+		sizeof(*t->firsts)) == -1)
+		return -1;
 	t->firsts[k] = first < FIRST_BIG ? (uint16_t)first : FIRST_BIG;
 	if (first >= FIRST_BIG && first != UINT32_MAX) {
-		if (ix->nbig == ix->cap_big) {
-			size_t cap = ix->cap_big ? 2 * ix->cap_big : 16;
-			struct big_first *b = realloc(ix->big,
-			    cap * sizeof(*b));
-
-			if (b == NULL)
-				return -1;
-			ix->big = b;
-			ix->cap_big = cap;
-		}
+		if (reserve(&ix->big, &ix->cap_big, (size_t)ix->nbig + 1,
+			sizeof(*ix->big)) == -1)
+			return -1;
 		ix->big[ix->nbig++] = (struct big_first){
 		    (uint32_t)(t - ix->terms), k, first};
 	}
@@ -474,11 +478,6 @@ get_varint(const uint8_t **p, const uint8_t *end, uint32_t *x)
 
 	if (*p < end && **p < 0x80) {
 		*x = *(*p)++;
-		return 1;
-	}
-	if (end - *p >= 2 && (*p)[1] < 0x80) {
-		*x = ((uint32_t)(*p)[0] & 0x7f) | (uint32_t)(*p)[1] << 7;
-		*p += 2;
 		return 1;
 	}
 	for (unsigned shift = 0; *p < end && shift < 35; shift += 7) {

@@ -30,15 +30,28 @@ test_response_take(void **state)
 	struct routes t;
 	struct response r = {0};
 	const struct response *got;
+	struct buf b;
 
 	(void)state;
 	routes_init(&t);
-	response_take(&r, strdup("ok"), 2);
+	buf_init(&b);
+	buf_puts(&b, "ok");
+	response_take(&r, &b);
+	assert_null(b.data); /* taken */
 	assert_int_equal(routes_add(&t, "/a", 2, &r), 0);
 	assert_non_null(got = routes_get(&t, "/a", 2));
 	assert_int_equal(got->len, 2);
 	assert_memory_equal(got->data, "ok", 2);
-	response_take(&r, strdup("big"), (size_t)RESPONSE_MAX + 1);
+	/* An empty buffer is an empty response, not a refused one. */
+	response_take(&r, &b);
+	assert_int_equal(routes_add(&t, "/empty", 6, &r), 0);
+	assert_non_null(got = routes_get(&t, "/empty", 6));
+	assert_int_equal(got->len, 0);
+	/* Too long: what the length says is never read, only freed. */
+	buf_puts(&b, "big");
+	b.len = (size_t)RESPONSE_MAX + 1;
+	response_take(&r, &b);
+	assert_null(b.data);
 	assert_null(r.data);
 	assert_int_equal(r.len, 0);
 	assert_int_equal(routes_add(&t, "/b", 2, &r), -1);
