@@ -1,6 +1,7 @@
 /* limits: per-address token buckets and connection counts. */
 #include "limits.h"
 
+#include "addr.h"
 #include "hash.h"
 #include <netinet/in.h>
 #include <stdint.h>
@@ -44,9 +45,14 @@ limits_free(struct limits *l)
 	free(l);
 }
 
+/* The bucket of an address: IPv4 whole, IPv6 its /64 (see limits.h). */
 static void
 make_key(const struct sockaddr *sa, unsigned char key[17])
 {
+	struct sockaddr_in v4;
+
+	/* ::ffff:a.b.c.d is a.b.c.d, not one of all IPv4 in ::ffff:0:0/64 */
+	sa = addr_canonical(sa, &v4);
 	memset(key, 0, 17);
 	key[0] = (unsigned char)sa->sa_family;
 	if (sa->sa_family == AF_INET)

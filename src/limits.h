@@ -5,7 +5,8 @@
  * flood of addresses cannot grow memory.
  *
  * IPv4 addresses count one by one; IPv6 ones by their /64, which is what
- * one customer usually gets.
+ * one customer usually gets. An IPv4 client in IPv6 form (::ffff:a.b.c.d,
+ * 64:ff9b::a.b.c.d: see addr.h) counts as that IPv4 address.
  */
 #ifndef CAPSULED_LIMITS_H
 #define CAPSULED_LIMITS_H

@@ -1,10 +1,8 @@
 /* log: one line per event, each written with one write(2) or syslog(3). */
 #include "log.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "config.h"
 
@@ -245,21 +244,7 @@ log_warn(const char *fmt, ...)
 void
 log_addr(const struct sockaddr *sa, char out[64])
 {
-	struct in6_addr a6;
-	struct in_addr a4;
-
-	if (sa->sa_family == AF_INET) {
-		a4 = ((const struct sockaddr_in *)sa)->sin_addr;
-		if (lg.anonymize)
-			a4.s_addr &= htonl(0xFFFFFF00);
-		inet_ntop(AF_INET, &a4, out, 64);
-	} else if (sa->sa_family == AF_INET6) {
-		a6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
-		if (lg.anonymize)
-			memset(a6.s6_addr + 6, 0, 10);
-		inet_ntop(AF_INET6, &a6, out, 64);
-	} else
-		strcpy(out, "-");
+	addr_text(sa, lg.anonymize, out);
 }
 
 static void

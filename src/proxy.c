@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+
 static const unsigned char v2_sig[12] = {
 	0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A,
 };
@@ -142,6 +144,24 @@ parse_v2(const unsigned char *b, size_t len, struct proxy_header *h)
 	}
 }
 
+/*
+ * An IPv4 client that the proxy names in IPv6 form (HAProxy on a
+ * dual-stack bind: "TCP6 ::ffff:192.0.2.1", or v2 AF_INET6) is named as
+ * the IPv4 client it is, so every later use of it agrees.
+ */
+static enum proxy_status
+canonical(enum proxy_status st, struct proxy_header *h)
+{
+	struct sockaddr_in v4;
+
+	if (st == PROXY_OK && h->has_addr && addr_canonical((const struct
+	    sockaddr *)&h->src, &v4) == (const struct sockaddr *)&v4) {
+		memset(&h->src, 0, sizeof(h->src));
+		memcpy(&h->src, &v4, sizeof(v4));
+	}
+	return st;
+}
+
 enum proxy_status
 proxy_parse(const void *buf, size_t len, struct proxy_header *h)
 {
@@ -152,9 +172,10 @@ proxy_parse(const void *buf, size_t len, struct proxy_header *h)
 	if (len == 0)
 		return PROXY_INCOMPLETE;
 	if (memcmp(b, v2_sig, n) == 0)
-		return n < sizeof(v2_sig) ? PROXY_INCOMPLETE : parse_v2(b, len, h);
+		return n < sizeof(v2_sig) ? PROXY_INCOMPLETE
+					  : canonical(parse_v2(b, len, h), h);
 	n = len < 6 ? len : 6;
 	if (memcmp(b, "PROXY ", n) != 0)
 		return PROXY_BAD;
-	return n < 6 ? PROXY_INCOMPLETE : parse_v1(buf, len, h);
+	return n < 6 ? PROXY_INCOMPLETE : canonical(parse_v1(buf, len, h), h);
 }

@@ -19,7 +19,7 @@ enum proxy_status {
 
 struct proxy_header {
 	int has_addr;     /* 0 for LOCAL (v2) and UNKNOWN (v1): keep the peer */
-	struct sockaddr_storage src;
+	struct sockaddr_storage src; /* IPv4 in IPv6 form made IPv4: addr.h */
 	size_t consumed;  /* header bytes, to drop before the protocol's own */
 };
 

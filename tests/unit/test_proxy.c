@@ -27,6 +27,23 @@ static const struct {
 	    PROXY_OK, "192.0.2.1", 5555, 45},
 	{"v1 tcp6", "PROXY TCP6 2001:db8::1 2001:db8::2 4 70\r\n", 0, PROXY_OK,
 	    "2001:db8::1", 4, 41},
+	/* An IPv4 client in IPv6 form is named as IPv4 (addr.h). */
+	{"v1 tcp6 mapped", "PROXY TCP6 ::ffff:1.1.1.1 ::ffff:10.0.0.1 4000 "
+	    "1965\r\n", 0, PROXY_OK, "1.1.1.1", 4000, 53},
+	{"v1 tcp6 mapped hex", "PROXY TCP6 ::ffff:c000:201 ::1 1 70\r\n", 0,
+	    PROXY_OK, "192.0.2.1", 1, 37},
+	{"v1 tcp6 mapped loopback", "PROXY TCP6 ::ffff:127.0.0.1 ::1 1 70\r\n",
+	    0, PROXY_OK, "127.0.0.1", 1, 38},
+	{"v1 tcp6 nat64", "PROXY TCP6 64:ff9b::192.0.2.9 2001:db8::2 9 70\r\n",
+	    0, PROXY_OK, "192.0.2.9", 9, 48},
+	{"v1 tcp6 compat stays v6", "PROXY TCP6 ::192.0.2.1 ::1 1 70\r\n", 0,
+	    PROXY_OK, "::192.0.2.1", 1, 33},
+	{"v1 tcp6 loopback", "PROXY TCP6 ::1 ::1 1 70\r\n", 0, PROXY_OK,
+	    "::1", 1, 25},
+	{"v1 tcp6 not quite mapped", "PROXY TCP6 ::fffe:1.1.1.1 ::1 1 70\r\n", 0,
+	    PROXY_OK, "::fffe:101:101", 1, 36},
+	{"v1 tcp4 loopback", "PROXY TCP4 127.0.0.1 127.0.0.1 1 70\r\n", 0,
+	    PROXY_OK, "127.0.0.1", 1, 37},
 	{"v1 unknown", "PROXY UNKNOWN\r\n", 0, PROXY_OK, NULL, 0, 15},
 	{"v1 partial", "PROXY TCP4 192.0.2.1", 0, PROXY_INCOMPLETE, NULL, 0, 0},
 	{"v1 prefix", "PROX", 0, PROXY_INCOMPLETE, NULL, 0, 0},
@@ -51,6 +68,26 @@ static const struct {
 	{"v2 tcp4 with tlv", SIG "\x21\x11\x00\x10\xc0\x00\x02\x01\xc6\x33\x64"
 	    "\x02\x15\xb3\x07\xad\x04\x00\x01\x00", 32, PROXY_OK, "192.0.2.1",
 	    5555, 32},
+	{"v2 tcp6", SIG "\x21\x21\x00\x24"
+	    "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01"
+	    "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02"
+	    "\x11\x5c\x07\xad", 52, PROXY_OK, "2001:db8::1", 4444, 52},
+	{"v2 tcp6 mapped", SIG "\x21\x21\x00\x24"
+	    "\0\0\0\0\0\0\0\0\0\0\xff\xff\x01\x01\x01\x01"
+	    "\0\0\0\0\0\0\0\0\0\0\xff\xff\x0a\0\0\x01"
+	    "\x11\x5c\x07\xad", 52, PROXY_OK, "1.1.1.1", 4444, 52},
+	{"v2 tcp6 nat64", SIG "\x21\x21\x00\x24"
+	    "\x00\x64\xff\x9b\0\0\0\0\0\0\0\0\xc0\x00\x02\x09"
+	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01"
+	    "\x11\x5c\x07\xad", 52, PROXY_OK, "192.0.2.9", 4444, 52},
+	{"v2 tcp6 loopback", SIG "\x21\x21\x00\x24"
+	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01"
+	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01"
+	    "\x11\x5c\x07\xad", 52, PROXY_OK, "::1", 4444, 52},
+	{"v2 tcp6 short", SIG "\x21\x21\x00\x20"
+	    "\0\0\0\0\0\0\0\0\0\0\xff\xff\x01\x01\x01\x01"
+	    "\0\0\0\0\0\0\0\0\0\0\xff\xff\x0a\0\0\x01", 48, PROXY_BAD,
+	    NULL, 0, 0},
 	{"v2 local", SIG "\x20\x00\x00\x00", 16, PROXY_OK, NULL, 0, 16},
 	{"v2 short body", SIG "\x21\x11\x00\x04\x01\x02\x03\x04", 20,
 	    PROXY_BAD, NULL, 0, 0},
@@ -88,6 +125,7 @@ test_table(void **state)
 			fail_msg("%s: has_addr %d", cases[i].name, h.has_addr);
 		if (!h.has_addr)
 			continue;
+		/* the family too: "1.1.1.1" must be AF_INET, not mapped */
 		if (h.src.ss_family == AF_INET) {
 			struct sockaddr_in *s = (struct sockaddr_in *)&h.src;
 
