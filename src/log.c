@@ -1,12 +1,15 @@
-/* log: one line per event, each written with one write(2) or syslog(3). */
+/* log: one line per event, each written whole (logwrite) or by syslog(3). */
 #include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <syslog.h>
 #include <time.h>
@@ -15,6 +18,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "config.h"
+#include "logwrite.h"
 
 static struct {
 	int fd;          /* the log file, or -1 */
@@ -24,9 +28,28 @@ static struct {
 	_Atomic int anonymize;
 } lg = {-1, NULL, 0, LOG_FORMAT_CAPSULED, 0};
 
-/* Writes under PIPE_BUF are never interleaved with another thread's. */
+/* Whole lines a write, at most this much (a longer line is one write). */
 #define FLUSH_CHUNK 4096
 #define BUFFER_MAX (64 * 1024)
+
+static int unwrite(int fd, size_t n);
+
+static const struct logwrite_ops sys_ops = {write, unwrite};
+
+/*
+ * Where lines go. One lock for both, held over a write and its retries:
+ * the rest of a short write is never preceded by another thread's line,
+ * and a torn file's newline comes before the next record, not inside it.
+ */
+struct sink {
+	struct logwrite w;
+	size_t lost;     /* lines lost since the last one written */
+	int err;         /* why they were */
+};
+
+static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sink err_sink = {{STDERR_FILENO, 0, &sys_ops}, 0, 0};
+static struct sink file_sink = {{-1, 0, &sys_ops}, 0, 0};
 
 /* This thread's waiting access lines (log_buffer). */
 static _Thread_local struct {
@@ -52,6 +75,12 @@ log_setup(const char *dest, int format, int anonymize, struct diags *d)
 {
 	lg.format = format;
 	lg.anonymize = anonymize;
+	/*
+	 * At the file size limit (ulimit -f, LimitFSIZE=) a write would kill
+	 * the server by SIGXFSZ; ignored, it fails with EFBIG, and the line
+	 * is lost like one on a full disk.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (strcmp(dest, "stderr") == 0)
 		return 0;
 	if (strcmp(dest, "syslog") == 0) {
@@ -65,6 +94,7 @@ log_setup(const char *dest, int format, int anonymize, struct diags *d)
 		    strerror(errno));
 		return -1;
 	}
+	file_sink.w.fd = lg.fd;
 	lg.path = strdup(dest);
 	return 0;
 }
@@ -88,7 +118,10 @@ log_reopen(void)
 		    lg.path, strerror(errno));
 		return;
 	}
+	pthread_mutex_lock(&sink_lock);
 	dup2(fd, lg.fd);
+	file_sink.w.torn = 0; /* a new file */
+	pthread_mutex_unlock(&sink_lock);
 	close(fd);
 	log_info("log reopened");
 }
@@ -126,38 +159,72 @@ put_time(struct buf *b)
 	buf_add(b, ms, sizeof(ms));
 }
 
-static void
-write_all(int fd, const char *p, size_t n)
+/*
+ * The last n bytes written to fd taken out of it again, when fd is a
+ * regular file that nobody wrote to since (it ends where they do): the
+ * file is cut where they began, and the offset put back for a file not
+ * opened O_APPEND.
+ */
+static int
+unwrite(int fd, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+	struct stat st;
+	off_t end = lseek(fd, 0, SEEK_CUR);
 
-		if (w <= 0) {
-			if (w == -1 && errno == EINTR)
-				continue;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	if (end == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size != end || (off_t)n > end ||
+	    ftruncate(fd, end - (off_t)n) == -1)
+		return -1;
+	lseek(fd, end - (off_t)n, SEEK_SET);
+	return 0;
 }
 
-/* Whole lines, at most FLUSH_CHUNK bytes a write (or one longer line). */
-static void
-write_lines(int fd, const char *p, size_t n)
+/* "TIME warning: log: MSG" as a line of s, by the lock's holder. */
+static int
+put_notice(struct sink *s, const char *msg)
 {
-	while (n > 0) {
-		size_t k = n;
+	struct buf b;
+	int e, ok;
 
-		if (k > FLUSH_CHUNK) {
-			const char *nl = memrchr(p, '\n', FLUSH_CHUNK);
+	buf_init(&b);
+	put_time(&b);
+	buf_printf(&b, "warning: log: %s\n", msg);
+	ok = !b.failed && logwrite_lines(&s->w, b.data, b.len, b.len, &e) == 0;
+	buf_free(&b);
+	return ok;
+}
 
-			k = nl ? (size_t)(nl - p) + 1 : FLUSH_CHUNK;
-		}
-		write_all(fd, p, k);
-		p += k;
-		n -= k;
+/*
+ * Whole lines p[0..n) to s. A loss is said on stderr when it starts (the
+ * file is what fails), and in the file itself, counted, once it can be
+ * written again: a gap in the log is never silent.
+ */
+static void
+put(struct sink *s, const char *p, size_t n)
+{
+	char msg[512];
+	size_t lost;
+	int err = 0;
+
+	pthread_mutex_lock(&sink_lock);
+	if (s->lost > 0) {
+		snprintf(msg, sizeof(msg), "%zu lines lost before this one "
+		    "(%s)", s->lost, strerror(s->err));
+		if (put_notice(s, msg))
+			s->lost = 0;
 	}
+	lost = logwrite_lines(&s->w, p, n, FLUSH_CHUNK, &err);
+	if (lost > 0) {
+		if (s->lost == 0 && s == &file_sink) {
+			snprintf(msg, sizeof(msg), "%s: %s: lines are lost until "
+			    "it can be written again, then counted there",
+			    lg.path ? lg.path : "the log file", strerror(err));
+			put_notice(&err_sink, msg);
+		}
+		s->lost += lost;
+		s->err = err;
+	}
+	pthread_mutex_unlock(&sink_lock);
 }
 
 void
@@ -165,8 +232,7 @@ log_flush(void)
 {
 	if (held.b.len == 0)
 		return;
-	write_lines(lg.fd != -1 ? lg.fd : STDERR_FILENO, held.b.data,
-	    held.b.len);
+	put(lg.fd != -1 ? &file_sink : &err_sink, held.b.data, held.b.len);
 	held.b.len = 0;
 	if (held.b.cap > BUFFER_MAX) { /* a burst's buffer is not kept */
 		buf_free(&held.b);
@@ -196,9 +262,9 @@ emit(struct buf *b, int to_stderr, size_t skip)
 	if (!b->failed) {
 		buf_putc(b, '\n');
 		if (to_stderr)
-			write_all(STDERR_FILENO, b->data, b->len);
+			put(&err_sink, b->data, b->len);
 		if (lg.fd != -1)
-			write_all(lg.fd, b->data, b->len);
+			put(&file_sink, b->data, b->len);
 		if (lg.syslog)
 			syslog(LOG_INFO, "%.*s", (int)(b->len - skip - 1),
 			    b->data + skip);

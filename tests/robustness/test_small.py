@@ -8,9 +8,10 @@ usage: test_small.py [PATH_TO_CAPSULED]   (default ./capsuled)
     ::ffff:a.b.c.d, v2 AF_INET6 ::ffff:a.b.c.d, 64:ff9b::a.b.c.d): each has
     its own per-address limit, and is logged, anonymised too, as dotted
     IPv4;
-(b) the log at its file size limit (RLIMIT_FSIZE, then raised, as when a
-    full disk frees up): every line in the file is one whole record, the
-    lost ones are counted, no glued record;
+(b) the log on a full disk (a 64 KB tmpfs, then a file deleted) and at
+    its file size limit (RLIMIT_FSIZE, then raised), SIGXFSZ ignored or
+    not: every line in the file is one whole record (no half line, no
+    glued one), the lost ones are counted, the server lives;
 (c) SIGUSR1 after the log's directory was removed and made again: one
     warning naming the path and why, logging goes on in the open file.
 
@@ -24,6 +25,7 @@ import shutil
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +34,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import rlib  # noqa: E402
-from rlib import (Failure, Metrics, RServer, Runner, check)  # noqa: E402
+from rlib import (Failure, Metrics, RServer, Runner, Skip,  # noqa: E402
+                  check)
 
 FILE_BUDGET = 60
 MET = Metrics("small")
@@ -74,6 +77,30 @@ def held(port, header):
     return s
 
 
+def hold_share(srv, port, header, share=2, attempts=5):
+    """share connections of one client, each admitted and mid-selector,
+    and proof that they are its whole share: one more is refused. The
+    server reads headers in any order, so a connection made while the
+    held ones wait may be counted first and a held one refused; then
+    the server holds fewer (its descriptors say so) and it starts over."""
+    for _ in range(attempts):
+        base = srv.fds()
+        socks = []
+        for i in range(share):
+            socks.append(held(port, header))
+            wait_until(lambda: srv.fds() >= base + i + 1, 2.0)
+        refused = wait_until(lambda: _fetch(port, header, b"/robots.txt")
+                             == b"", 2.0)
+        if refused and srv.fds() >= base + share:
+            return socks
+        for s in socks:
+            s.close()
+        wait_until(lambda: srv.fds() <= base, 2.0)
+    raise Failure("could not hold the share of one client: %d more are "
+                  "still served (log: %r)" % (share + 1,
+                                              srv.snapshot_lines()[-3:]))
+
+
 def _fetch(port, header, selector):
     """header, then a whole selector: every byte of the answer."""
     s = socket.create_connection((PROXY_ADDR, port), timeout=5)
@@ -111,14 +138,7 @@ def t_mapped_apart(form, a, b, a_logged, b_logged, anonymize=False):
     try:
         port = srv.gopher_port
         n = len(srv.snapshot_lines())
-        socks = [held(port, hdr(a)) for _ in range(2)]
-        # The two are counted once the server has read their headers,
-        # which it may do after a third's: ask again until a third is
-        # refused (a server that never counts them fails at the deadline).
-        third = wait_until(lambda: _fetch(port, hdr(a), b"/robots.txt")
-                           == b"", 3.0)
-        check(third, "a's third connection is still served (log: %r)"
-              % srv.lines_since(n)[-3:])
+        socks = hold_share(srv, port, hdr(a))
         # b, then OTHERS more IPv4 visitors in the same form: all served
         served = [_fetch(port, hdr(c), b"/robots.txt").startswith(
             b"User-agent") for c in [b] + [others(b, k)
@@ -144,6 +164,159 @@ def t_mapped_apart(form, a, b, a_logged, b_logged, anonymize=False):
     MET.add("mapped_cases", 1)
 
 
+# ------------------------------------------------- (b) the log at its limit
+
+STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z "
+RECORD = re.compile(r"^%s\S" % STAMP)
+ACCESS = re.compile(r'^%s(gemini|gopher) \S+ "[^"]*" (\d\d|-) \d+ \d+\.\dms'
+                    r'( [a-z][^"]*)?$' % STAMP)
+LIMITED = 40   # requests made while the file is at its size limit
+AFTER = 5      # and after the limit is lifted
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def bad_records(data):
+    """Lines of the log that are not one whole record: cut (no newline at
+    the end of the file, or an access line short of its fields), glued (a
+    second time stamp inside), or not starting with a time stamp."""
+    bad = []
+    lines = data.split(b"\n")
+    if lines and lines[-1] != b"":
+        bad.append(b"(no newline at the end) " + lines[-1])
+    for l in lines[:-1]:
+        t = l.decode("utf-8", "replace")
+        text = t[25:]  # after the time stamp
+        access = any(text.startswith(p) or p.startswith(text)
+                     for p in ("gemini ", "gopher "))
+        if not RECORD.match(t) or len(re.findall(STAMP, t)) != 1 or \
+                (access and not ACCESS.match(t)):
+            bad.append(l)
+    return bad
+
+
+def ignoring_xfsz():
+    """A wrapper that starts capsuled with SIGXFSZ ignored (Python's
+    subprocess sets it back to the default otherwise), so that writes past
+    the limit fail with EFBIG in any build, as they would for a server
+    that ignores it itself."""
+    w = os.path.join(TMP, "capsuled-nosigxfsz")
+    with open(w, "w") as f:
+        f.write("#!/bin/sh\ntrap '' XFSZ\nexec '%s' \"$@\"\n" % BIN)
+    os.chmod(w, 0o755)
+    return w
+
+
+def limit_file_size(pid, size):
+    """RLIMIT_FSIZE of the server: the file stops at size bytes (its soft
+    limit, which the same user may lower and raise again)."""
+    import resource
+    inf = resource.RLIM_INFINITY
+    resource.prlimit(pid, resource.RLIMIT_FSIZE,
+                     (inf if size is None else size, inf))
+
+
+def fill(path):
+    """Writes path until its file system is full: the disk is full."""
+    with open(path, "wb", buffering=0) as f:
+        for size in (65536, 4096, 1):
+            try:
+                while True:
+                    f.write(b"x" * size)
+            except OSError:
+                pass
+
+
+def t_log_at_limit(how):
+    """The log reaches a full disk ("tmpfs") or its size limit ("fsize";
+    "fsize-ign" with SIGXFSZ ignored) mid-record while clients keep
+    coming, then the disk frees up or the limit is lifted: every line of
+    the file is one whole record, the loss is counted, the server lives."""
+    logdir = os.path.join(TMP, "limit-" + how)
+    os.makedirs(logdir)
+    mounted = False
+    if how == "tmpfs":
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k",
+                            "capsuled-test", logdir], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        if p.returncode != 0:
+            raise Skip("cannot mount a tmpfs: %s" % p.stdout.decode().strip())
+        mounted = True
+    log = os.path.join(logdir, "capsuled.log")
+    filler = os.path.join(logdir, "filler")
+    srv = None
+    try:
+        srv = RServer(ignoring_xfsz() if how == "fsize-ign" else BIN,
+                      rlib.FIXTURE, extra_args=["--log", log]).start()
+        # (the file gets each message just after stderr does)
+        check(wait_until(lambda: re.search(rb" serving .*posts",
+                                           read(log)), 2.0),
+              "no 'serving' line in the log file")
+        if how == "tmpfs":
+            # rotated first: the file cut back is one the sandboxed
+            # server opened itself (Landlock's truncate right)
+            n = len(srv.snapshot_lines())
+            os.rename(log, log + ".1")
+            os.kill(srv.pid, signal.SIGUSR1)
+            check(srv.wait_log(r"log reopened", start=n), "not reopened")
+        size0 = os.path.getsize(log)
+        if how == "tmpfs":
+            fill(filler)  # the log's last page is all it has left
+            cap, err = (size0 // 4096 + 1) * 4096, "No space left on device"
+        else:  # 1.5 records on: the second access line is cut midway
+            cap, err = size0 + 130, "File too large"
+            limit_file_size(srv.pid, cap)
+        requests = LIMITED * (3 if how == "tmpfs" else 1)
+        for i in range(requests):
+            r = rlib.gopher(srv.gopher_port, "/limited-%d" % i)
+            check(r.data.startswith(b"3"), "request %d at the limit: %s"
+                  % (i, r.describe()))
+        # a message from the control thread too (the workers block
+        # signals, so only it could be killed by SIGXFSZ)
+        n = len(srv.snapshot_lines())
+        os.kill(srv.pid, signal.SIGHUP)
+        check(srv.wait_log(r"reloaded: |still serving the previous",
+                           start=n, deadline=5.0) or not srv.alive(),
+              "no reload")
+        check(wait_until(lambda: not srv.alive(), 0.3) is False,
+              "the server died at the limit: status %r" % srv.proc.poll())
+        check(os.path.getsize(log) <= cap, "the limit did not hold")
+        if how == "tmpfs":
+            os.unlink(filler)
+        else:
+            limit_file_size(srv.pid, None)
+        for i in range(AFTER):
+            rlib.gopher(srv.gopher_port, "/after-%d" % i)
+        check(wait_until(lambda: b'"/after-%d"' % (AFTER - 1) in read(log),
+                         3.0), "the last request after the limit was "
+              "lifted is not in the log")
+        data = read(log)
+        bad = bad_records(data)
+        MET.set("log_bad_lines_" + how, len(bad))
+        check(not bad, "%d lines are not whole records: %r"
+              % (len(bad), bad[:3]))
+        limited = len(re.findall(rb'"/limited-\d+"', data))
+        MET.set("log_lost_" + how, requests - limited)
+        check(0 < limited < requests, "%d of %d requests at the limit "
+              "logged: was the limit reached? (%r)" % (limited, requests,
+                                                       data[-600:]))
+        check(re.search(rb"warning: log: \d+ lines lost before this one "
+                        rb"\(%s\)\n" % err.encode(), data),
+              "the loss is not counted in the file")
+        check(srv.wait_log(r"warning: log: %s: %s: lines are lost"
+                           % (re.escape(log), err)),
+              "the loss is not said on stderr")
+    finally:
+        if srv is not None:
+            srv.stop()
+        if mounted:
+            subprocess.run(["umount", logdir])
+    check(srv.exit_status == 0, "exit status %r" % srv.exit_status)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -166,6 +339,13 @@ def main():
                    t_mapped_apart, "v2", "::ffff:203.0.113.1",
                    "::ffff:198.51.100.2", "203.0.113.0", "198.51.100.0",
                    True)
+        runner.run("(b) the log on a full disk (a 64 KB tmpfs), then "
+                   "freed: only whole records, the loss counted",
+                   t_log_at_limit, "tmpfs")
+        runner.run("(b) the log at its size limit (SIGXFSZ ignored), then "
+                   "lifted: the same", t_log_at_limit, "fsize-ign")
+        runner.run("(b) the log at its size limit, SIGXFSZ as it comes: "
+                   "the server lives", t_log_at_limit, "fsize")
     finally:
         findings = []
         for s in rlib.STARTED:
