@@ -23,10 +23,11 @@
 static struct {
 	int fd;          /* the log file, or -1 */
 	char *path;
+	struct stat dir; /* its directory at start-up (st_ino 0: unknown) */
 	int syslog;
 	_Atomic int format;    /* a reload sets these while workers log */
 	_Atomic int anonymize;
-} lg = {-1, NULL, 0, LOG_FORMAT_CAPSULED, 0};
+} lg = {.fd = -1, .format = LOG_FORMAT_CAPSULED};
 
 /* Whole lines a write, at most this much (a longer line is one write). */
 #define FLUSH_CHUNK 4096
@@ -70,6 +71,20 @@ open_file(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
+/* The directory of path: "dir" of "dir/file", "/" of "/file", or ".". */
+static void
+dir_of(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(out, size, ".");
+	else if (slash == path)
+		snprintf(out, size, "/");
+	else
+		snprintf(out, size, "%.*s", (int)(slash - path), path);
+}
+
 int
 log_setup(const char *dest, int format, int anonymize, struct diags *d)
 {
@@ -96,6 +111,13 @@ log_setup(const char *dest, int format, int anonymize, struct diags *d)
 	}
 	file_sink.w.fd = lg.fd;
 	lg.path = strdup(dest);
+	{
+		char dir[4096];
+
+		dir_of(dest, dir, sizeof(dir));
+		if (stat(dir, &lg.dir) == -1)
+			lg.dir.st_ino = 0;
+	}
 	return 0;
 }
 
@@ -106,6 +128,32 @@ log_set_format(int format, int anonymize)
 	lg.anonymize = anonymize;
 }
 
+/*
+ * Why the log cannot be reopened, in one line. The usual cause is its
+ * directory made anew: the sandbox's write rule holds the inode of the
+ * directory that was there at start-up, not its name, so nothing can be
+ * created in the new one until a restart. Logging goes on in the file
+ * already open (gone from the tree, still written).
+ */
+static void
+reopen_failed(int err)
+{
+	char dir[4096], why[4300] = "";
+	struct stat st;
+
+	dir_of(lg.path, dir, sizeof(dir));
+	if (stat(dir, &st) == -1)
+		snprintf(why, sizeof(why), ": its directory %s is gone", dir);
+	else if (lg.dir.st_ino != 0 && (st.st_dev != lg.dir.st_dev ||
+	    st.st_ino != lg.dir.st_ino))
+		snprintf(why, sizeof(why), ": its directory %s was removed and "
+		    "made again since start-up, and the sandbox lets capsuled "
+		    "write only in the one that was there then", dir);
+	log_warn("cannot reopen the log %s: %s%s; still writing the file "
+	    "open before (keep the log's directory, or restart capsuled)",
+	    lg.path, strerror(err), why);
+}
+
 void
 log_reopen(void)
 {
@@ -114,8 +162,7 @@ log_reopen(void)
 	if (lg.path == NULL)
 		return;
 	if ((fd = open_file(lg.path)) == -1) {
-		log_warn("cannot reopen %s: %s; still writing the old file",
-		    lg.path, strerror(errno));
+		reopen_failed(errno);
 		return;
 	}
 	pthread_mutex_lock(&sink_lock);

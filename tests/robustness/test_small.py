@@ -317,6 +317,72 @@ def t_log_at_limit(how):
     check(srv.exit_status == 0, "exit status %r" % srv.exit_status)
 
 
+# ------------------------------------- (c) SIGUSR1, the log's directory new
+
+def open_log_of(pid, path):
+    """The bytes of the file the server has open as path (maybe deleted),
+    read through /proc."""
+    fd_dir = "/proc/%d/fd" % pid
+    for fd in os.listdir(fd_dir):
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        if target in (path, path + " (deleted)"):
+            return read(os.path.join(fd_dir, fd))
+    return None
+
+
+def t_reopen_new_dir():
+    """The log's directory is removed and made again (a careless rotation
+    script), then SIGUSR1: the sandbox cannot let the server create the
+    file there. One warning names the path and why; the server goes on
+    logging to the file it has open; nothing is made in the new
+    directory. Removed and not made again: the same, saying it is gone."""
+    logdir = os.path.join(TMP, "usr1")
+    os.makedirs(logdir)
+    log = os.path.join(logdir, "capsuled.log")
+    srv = RServer(BIN, rlib.FIXTURE, extra_args=["--log", log]).start()
+    try:
+        if any("no Landlock" in l for l in srv.snapshot_lines()):
+            raise Skip("no Landlock in this kernel: the reopen succeeds")
+        shutil.rmtree(logdir)
+        os.makedirs(logdir)
+        n = len(srv.snapshot_lines())
+        os.kill(srv.pid, signal.SIGUSR1)
+        warned = srv.wait_log(r"reopen", start=n)
+        check(len(warned) == 1, "not one line: %r" % warned)
+        w = warned[0]
+        MET.set("reopen_warning", w[25:])
+        check(re.search(r"warning: cannot reopen the log %s: Permission "
+                        r"denied: its directory %s was removed and made "
+                        r"again since start-up, and the sandbox .*; still "
+                        r"writing the file open before"
+                        % (re.escape(log), re.escape(logdir)), w),
+              "the warning does not say what and why: %r" % w)
+        r = rlib.gopher(srv.gopher_port, "/after-usr1")
+        check(r.data.startswith(b"3"), r.describe())
+        check(wait_until(lambda: b'"/after-usr1"' in
+                         (open_log_of(srv.pid, log) or b""), 3.0),
+              "the request is not logged in the open file")
+        check(b"cannot reopen the log" in open_log_of(srv.pid, log),
+              "the warning is not in the open file")
+        check(os.listdir(logdir) == [], "made in the new directory: %r"
+              % os.listdir(logdir))
+        os.rmdir(logdir)
+        n = len(srv.snapshot_lines())
+        os.kill(srv.pid, signal.SIGUSR1)
+        gone = srv.wait_log(r"reopen", start=n)
+        check(len(gone) == 1 and re.search(
+            r"cannot reopen the log %s: No such file or directory: its "
+            r"directory %s is gone" % (re.escape(log), re.escape(logdir)),
+            gone[0]), "directory gone: %r" % gone)
+        check(srv.alive(), "the server died")
+    finally:
+        srv.stop()
+    check(srv.exit_status == 0, "exit status %r" % srv.exit_status)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -346,6 +412,8 @@ def main():
                    "lifted: the same", t_log_at_limit, "fsize-ign")
         runner.run("(b) the log at its size limit, SIGXFSZ as it comes: "
                    "the server lives", t_log_at_limit, "fsize")
+        runner.run("(c) SIGUSR1 after the log's directory was made anew: "
+                   "one warning says why, logging goes on", t_reopen_new_dir)
     finally:
         findings = []
         for s in rlib.STARTED:
