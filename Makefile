@@ -28,11 +28,14 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 PURE = utf8 buf pool ytree diag date frontmatter url selector proxy gemtext wrap \
        limits gemwrite html2gemtext markdown \
        site tags search route render_gemini render_gopher
-# Client addresses as counted, logged and anonymised; whole log lines.
-PURE += addr logwrite
+# Client addresses as counted, logged and anonymised; whole log lines;
+# an imported post's file.
+PURE += addr logwrite postfile
 # Modules that touch files, the network, the clock or the process.
 WORLD = log config content snapshot tls conn worker proxied server gemini \
         gopher sandbox import getpid tickets
+# Files written whole, never through a link (the importer's posts).
+WORLD += safe_write
 SRCS = $(PURE) $(WORLD) main
 
 PURE_OBJS = $(PURE:%=$(B)/%.o)

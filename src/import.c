@@ -16,47 +16,40 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <openssl/evp.h>
 
 #include "buf.h"
 #include "date.h"
 #include "gemwrite.h"
 #include "html2gemtext.h"
+#include "postfile.h"
+#include "safe_write.h"
 
 #define KIND_SCHEME "http://schemas.google.com/g/2005#kind"
 #define LABEL_SCHEME "http://www.blogger.com/atom/ns#"
-#define HASH_KEY "import_hash: "
-#define HASH_HEX 64
 #define SLUG_MAX 80
 #define EXISTING_MAX (64 * 1024 * 1024)
+#define WAIT_S 10 /* for another import's lock, unless --wait */
 
 static const char usage[] =
-    "usage: capsuled import blogger EXPORT.xml DIR [--force]\n"
+    "usage: capsuled import blogger EXPORT.xml DIR [--force] [--wait S]\n"
     "\n"
     "Writes each post of a Blogger export (Settings, Back up content) as\n"
     "DIR/YYYY/MM/SLUG.gmi, its HTML as gemtext. Point DIR at the content\n"
     "tree's posts/ directory. A file changed by hand since it was imported\n"
-    "is kept, unless --force.\n";
+    "is kept, unless --force. Symbolic links inside DIR are not followed.\n"
+    "One import at a time writes to DIR: another waits for it up to S\n"
+    "seconds (default 10; 0: not at all), then gives up, writing nothing.\n";
 
 /* What a run did, for the summary. */
 struct run {
 	const char *file; /* the export, for messages */
 	const char *dir;
-	int force;
+	int root;         /* dir, open and locked */
+	int force, wait_s;
 	size_t posts, drafts, written, unchanged, kept, failed;
 	size_t comments, pages, settings, templates, trashed, other;
 	char **paths;     /* written (or kept) this run: no two posts share */
 	size_t npaths, cappaths;
-};
-
-/* One post, read from its entry. */
-struct post_in {
-	char *title, *date, *updated, *author, *source, *slug;
-	char **tags;
-	size_t ntags;
-	long comments;    /* -1: none given */
-	int draft;
-	struct buf body;
 };
 
 static int
@@ -262,24 +255,9 @@ kind_of(const xmlNode *entry, int *modern)
 	return k;
 }
 
-static void
-post_in_free(struct post_in *p)
-{
-	free(p->title);
-	free(p->date);
-	free(p->updated);
-	free(p->author);
-	free(p->source);
-	free(p->slug);
-	for (size_t i = 0; i < p->ntags; i++)
-		free(p->tags[i]);
-	free(p->tags);
-	buf_free(&p->body);
-}
-
 /* Labels: the classic scheme, or (2018 form) a category with none. */
 static int
-read_tags(const xmlNode *entry, struct post_in *p)
+read_tags(const xmlNode *entry, struct postfile *p)
 {
 	for (xmlNode *n = entry->children; n != NULL; n = n->next) {
 		char *scheme, *term, *t, **v;
@@ -316,7 +294,7 @@ read_tags(const xmlNode *entry, struct post_in *p)
 
 /* The body: HTML (the usual), or plain text, as gemtext. */
 static int
-read_body(const xmlNode *entry, struct post_in *p)
+read_body(const xmlNode *entry, struct postfile *p)
 {
 	xmlNode *c = child(entry, "content");
 	char *raw, *type;
@@ -354,7 +332,7 @@ read_body(const xmlNode *entry, struct post_in *p)
  * or NULL for out of memory).
  */
 static int
-read_post(const xmlNode *entry, int modern, struct post_in *p,
+read_post(const xmlNode *entry, int modern, struct postfile *p,
     const char **why)
 {
 	const char *dwhy;
@@ -421,229 +399,6 @@ read_post(const xmlNode *entry, int modern, struct post_in *p,
 	return 0;
 }
 
-/* A YAML double-quoted scalar: only \, " and what YAML cannot hold raw. */
-static void
-put_quoted(struct buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	buf_putc(b, '"');
-	for (; *p; p++) {
-		if (*p == '\\' || *p == '"') {
-			buf_putc(b, '\\');
-			buf_putc(b, (char)*p);
-		} else if (*p < 0x20 || *p == 0x7F)
-			buf_printf(b, "\\x%02X", *p);
-		else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
-			buf_printf(b, "\\x%02X", p[1]); /* C1 controls */
-			p++;
-		} else if (p[0] == 0xE2 && p[1] == 0x80 &&
-		    (p[2] == 0xA8 || p[2] == 0xA9)) {
-			buf_printf(b, "\\u%04X", 0x2000 + p[2] - 0x80);
-			p += 2;
-		} else if (p[0] == 0xEF && ((p[1] == 0xBB && p[2] == 0xBF) ||
-		    (p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)))) {
-			buf_printf(b, "\\u%s", p[1] == 0xBB ? "FEFF"
-			    : p[2] == 0xBE ? "FFFE" : "FFFF");
-			p += 2;
-		} else
-			buf_putc(b, (char)*p);
-	}
-	buf_putc(b, '"');
-}
-
-static void
-hash_hex(const char *data, size_t len, char hex[HASH_HEX + 1])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	hex[0] = '\0';
-	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 ||
-	    n * 2 != HASH_HEX)
-		return;
-	for (unsigned i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
-/*
- * The file of a post: front matter, the hash line last in it, the body.
- * NULL when out of memory.
- */
-static char *
-render_post(const struct post_in *p, size_t *len)
-{
-	struct buf b;
-	char hex[HASH_HEX + 1], *s;
-	size_t head;
-
-	buf_init(&b);
-	buf_puts(&b, "---\ntitle: ");
-	put_quoted(&b, p->title);
-	buf_printf(&b, "\ndate: %s\n", p->date);
-	if (p->updated)
-		buf_printf(&b, "updated: %s\n", p->updated);
-	if (p->author) {
-		buf_puts(&b, "author: ");
-		put_quoted(&b, p->author);
-		buf_putc(&b, '\n');
-	}
-	if (p->ntags > 0) {
-		buf_puts(&b, "tags: [");
-		for (size_t i = 0; i < p->ntags; i++) {
-			if (i > 0)
-				buf_puts(&b, ", ");
-			put_quoted(&b, p->tags[i]);
-		}
-		buf_puts(&b, "]\n");
-	}
-	if (p->source) {
-		buf_puts(&b, "source: ");
-		put_quoted(&b, p->source);
-		buf_putc(&b, '\n');
-	}
-	if (p->comments >= 0)
-		buf_printf(&b, "comments: %ld\n", p->comments);
-	if (p->draft)
-		buf_puts(&b, "draft: true\n");
-	head = b.len;
-	buf_puts(&b, "---\n");
-	if (p->body.len > 0)
-		buf_add(&b, p->body.data, p->body.len);
-	if (b.failed) {
-		buf_free(&b);
-		return NULL;
-	}
-	hash_hex(b.data, b.len, hex);
-	/* The hash line goes in before the closing "---". */
-	buf_puts(&b, HASH_KEY);
-	buf_puts(&b, hex);
-	buf_putc(&b, '\n');
-	if ((s = buf_steal(&b, len)) == NULL)
-		return NULL;
-	{
-		size_t hl = strlen(HASH_KEY) + HASH_HEX + 1, tail = *len - hl;
-		char line[sizeof(HASH_KEY) + HASH_HEX + 1];
-
-		memcpy(line, s + tail, hl);
-		memmove(s + head + hl, s + head, tail - head);
-		memcpy(s + head, line, hl);
-	}
-	return s;
-}
-
-/*
- * Was data written by import and not changed since? Its front matter
- * holds a hash line, and the rest of the file hashes to it.
- */
-static int
-untouched(const char *data, size_t len)
-{
-	size_t off, end, hl = strlen(HASH_KEY);
-	char want[HASH_HEX + 1], got[HASH_HEX + 1], *rest;
-	int ok;
-
-	if (len < 4 || strncmp(data, "---\n", 4) != 0)
-		return 0;
-	for (off = 4; off < len; off = end + 1) {
-		const char *nl = memchr(data + off, '\n', len - off);
-
-		end = nl ? (size_t)(nl - data) : len;
-		if ((end - off == 3 && (strncmp(data + off, "---", 3) == 0 ||
-		    strncmp(data + off, "...", 3) == 0)) || nl == NULL)
-			return 0; /* the block ended: no hash in it */
-		if (end - off == hl + HASH_HEX &&
-		    strncmp(data + off, HASH_KEY, hl) == 0)
-			break;
-	}
-	if (off >= len)
-		return 0;
-	memcpy(want, data + off + hl, HASH_HEX);
-	want[HASH_HEX] = '\0';
-	if ((rest = malloc(len)) == NULL)
-		return 0;
-	memcpy(rest, data, off);
-	memcpy(rest + off, data + end + 1, len - end - 1);
-	hash_hex(rest, len - (end + 1 - off), got);
-	ok = strcmp(want, got) == 0;
-	free(rest);
-	return ok;
-}
-
-/* The file at path, if any: 1 and *data, 0 when absent, -1 on error. */
-static int
-read_existing(const char *path, char **data, size_t *len)
-{
-	struct stat st;
-	size_t got = 0;
-	ssize_t r;
-	int fd;
-
-	*data = NULL;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > EXISTING_MAX ||
-	    (*data = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	while (got < (size_t)st.st_size &&
-	    (r = read(fd, *data + got, (size_t)st.st_size - got)) != 0) {
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			free(*data);
-			*data = NULL;
-			close(fd);
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	*len = got;
-	return 1;
-}
-
-/* mkdir -p of every directory in path before its last '/'. */
-static int
-make_parents(char *path)
-{
-	for (char *s = strchr(path + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(path, 0755) == -1 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
-	}
-	return 0;
-}
-
-/* Written beside it as a hidden file (which the loader skips), renamed. */
-static int
-write_file(const char *path, const char *data, size_t len)
-{
-	char tmp[4096];
-	const char *base = strrchr(path, '/');
-	FILE *f;
-	int ok;
-
-	base = base ? base + 1 : path;
-	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp", (int)(base - path),
-		path, base) >= (int)sizeof(tmp))
-		return -1;
-	if ((f = fopen(tmp, "w")) == NULL)
-		return -1;
-	ok = fwrite(data, 1, len, f) == len;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) == -1) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
 /* A path no other post of this run has: "-2", "-3"... when taken. */
 static int
 claim_path(struct run *r, const struct date *d, const char *slug, char *out,
@@ -696,16 +451,43 @@ problem(const struct run *r, const xmlNode *n, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static const char *
+why_not(int e)
+{
+	return e == ELOOP ? "a symbolic link, not followed" : strerror(e);
+}
+
+/*
+ * The directory of path (DIR/YYYY/MM/NAME) beneath DIR, made when
+ * missing, no link followed on the way; *name its last part. -1 once
+ * the problem is told.
+ */
+static int
+post_dir(struct run *r, const xmlNode *entry, const char *path,
+    const char **name)
+{
+	const char *rel = path + strlen(r->dir) + 1;
+	char sub[64], bad[64];
+	int fd;
+
+	*name = strrchr(rel, '/') + 1;
+	snprintf(sub, sizeof(sub), "%.*s", (int)(*name - 1 - rel), rel);
+	if ((fd = safe_open_dir(r->root, sub, 1, bad, sizeof(bad))) == -1)
+		problem(r, entry, "%s: %s/%s: %s", path, r->dir, bad,
+		    why_not(errno));
+	return fd;
+}
+
 /* One post entry, read and written (or kept). */
 static void
 import_post(struct run *r, const xmlNode *entry, int modern)
 {
-	struct post_in p;
+	struct postfile p;
 	struct date d;
-	const char *why;
+	const char *why, *name;
 	char path[4096], *text = NULL, *old = NULL;
 	size_t len, oldlen;
-	int has;
+	int has, dir = -1;
 
 	if (read_post(entry, modern, &p, &why) == -1) {
 		if (why != NULL)
@@ -721,13 +503,18 @@ import_post(struct run *r, const xmlNode *entry, int modern)
 		r->drafts++;
 	date_parse(p.date, strlen(p.date), &d, &why);
 	if (claim_path(r, &d, p.slug, path, sizeof(path)) == -1 ||
-	    (text = render_post(&p, &len)) == NULL) {
+	    (text = postfile_render(&p, &len)) == NULL) {
 		problem(r, entry, "out of memory");
 		r->failed++;
 		goto done;
 	}
-	if ((has = read_existing(path, &old, &oldlen)) == -1) {
-		problem(r, entry, "%s: %s", path, strerror(errno));
+	if ((dir = post_dir(r, entry, path, &name)) == -1) {
+		r->failed++;
+		goto done;
+	}
+	if ((has = safe_read_at(dir, name, EXISTING_MAX, &old, &oldlen)) ==
+	    -1) {
+		problem(r, entry, "%s: %s", path, why_not(errno));
 		r->failed++;
 		goto done;
 	}
@@ -735,22 +522,24 @@ import_post(struct run *r, const xmlNode *entry, int modern)
 		r->unchanged++;
 		goto done;
 	}
-	if (has && !r->force && !untouched(old, oldlen)) {
+	if (has && !r->force && !postfile_untouched(old, oldlen)) {
 		fprintf(stderr, "%s: kept: changed since it was imported "
 		    "(--force overwrites it)\n", path);
 		r->kept++;
 		goto done;
 	}
-	if (make_parents(path) == -1 || write_file(path, text, len) == -1) {
+	if (safe_write_at(dir, name, text, len, 0666) == -1) {
 		problem(r, entry, "%s: %s", path, strerror(errno));
 		r->failed++;
 		goto done;
 	}
 	r->written++;
 done:
+	if (dir != -1)
+		close(dir);
 	free(old);
 	free(text);
-	post_in_free(&p);
+	postfile_free(&p);
 }
 
 static void
@@ -768,6 +557,42 @@ count_skipped(struct run *r, const char *kind)
 		r->templates++;
 	else
 		r->other++;
+}
+
+static void
+say_waiting(void *arg)
+{
+	const struct run *r = arg;
+
+	fprintf(stderr, "%s: another import is writing there; waiting for it "
+	    "(up to %d s)\n", r->dir, r->wait_s);
+}
+
+/*
+ * DIR, made when missing, and locked for this run: two imports at once
+ * would each find the other's half-done work (see safe_write.h for how
+ * each file is written).
+ */
+static int
+open_target(struct run *r)
+{
+	if ((r->root = safe_open_root(r->dir, 1)) == -1) {
+		fprintf(stderr, "%s: %s\n", r->dir, strerror(errno));
+		return -1;
+	}
+	if (safe_lock(r->root, r->wait_s, say_waiting, r) == -1) {
+		if (errno == EWOULDBLOCK)
+			fprintf(stderr, "%s: locked by another import (waited %d "
+			    "s); nothing written (--wait S waits longer)\n",
+			    r->dir, r->wait_s);
+		else
+			fprintf(stderr, "%s: cannot lock: %s\n", r->dir,
+			    strerror(errno));
+		close(r->root);
+		r->root = -1;
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -804,6 +629,10 @@ import_blogger(struct run *r)
 	if (root == NULL || !named(root, "feed")) {
 		fprintf(stderr, "%s: not an Atom feed (a Blogger export is "
 		    "one <feed>)\n", r->file);
+		xmlFreeDoc(doc);
+		return 1;
+	}
+	if (open_target(r) == -1) {
 		xmlFreeDoc(doc);
 		return 1;
 	}
@@ -850,9 +679,24 @@ import_main(int argc, char **argv)
 	int npos = 0, rc;
 
 	memset(&r, 0, sizeof(r));
+	r.root = -1;
+	r.wait_s = WAIT_S;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0)
 			r.force = 1;
+		else if (strcmp(argv[i], "--wait") == 0) {
+			char *end = NULL;
+			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+
+			if (end == NULL || *end != '\0' || end == argv[i + 1] ||
+			    v < 0 || v > 86400) {
+				fprintf(stderr, "capsuled import: --wait takes "
+				    "seconds, 0 to 86400\n%s", usage);
+				return 2;
+			}
+			r.wait_s = (int)v;
+			i++;
+		}
 		else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
 			fputs(usage, stdout);
@@ -878,6 +722,8 @@ import_main(int argc, char **argv)
 	}
 	html2gemtext_init();
 	rc = import_blogger(&r);
+	if (r.root != -1)
+		close(r.root); /* and the lock with it */
 	for (size_t i = 0; i < r.npaths; i++)
 		free(r.paths[i]);
 	free(r.paths);

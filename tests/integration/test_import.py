@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -265,6 +266,178 @@ def t_bad_input():
     check(rc == 0 and out.startswith("usage:"), "--help")
 
 
+# ------------------------------------------- links, two imports, the lock
+
+
+def golden_posts():
+    return files_under(os.path.join(GOLDEN, "import"))
+
+
+def t_symlink_at_temp():
+    """A symbolic link planted at every post's old temporary name
+    (.SLUG.gmi.tmp beside it, a name anyone could guess) pointing at a
+    file outside: the file outside is untouched, and each post is a
+    regular file with its imported bytes."""
+    dest = fresh("planted-tmp")
+    victim = os.path.join(TMP, "victim")
+    write(victim, b"precious\n")
+    for f in golden_posts():
+        d, base = os.path.split(os.path.join(dest, f))
+        os.makedirs(d, exist_ok=True)
+        os.symlink(victim, os.path.join(d, ".%s.tmp" % base))
+    rc, out, err = run("blogger", EXPORTS["import"], dest)
+    check(read(victim) == b"precious\n", "written through the link: %r"
+          % read(victim)[:60])
+    for f in golden_posts():
+        p = os.path.join(dest, f)
+        check(not os.path.islink(p), "%s is a link now" % f)
+        check(read(p) == read(os.path.join(GOLDEN, "import", f)),
+              "%s not as imported" % f)
+    check(rc == 0 and "written 7" in out, "exit %d: %s%s" % (rc, out, err))
+
+
+def t_symlinked_dirs():
+    """posts/2013 -> outside: nothing is written outside the tree, each
+    post under it is refused with the link named; a link deeper
+    (2013/09 -> outside) refuses only the posts under it; a link at a
+    post's own name is refused too, its target untouched."""
+    outside = os.path.join(TMP, "outside")
+    shutil.rmtree(outside, ignore_errors=True)
+    os.makedirs(outside)
+    dest = fresh("planted-dir")
+    os.makedirs(dest)
+    os.symlink(outside, os.path.join(dest, "2013"))
+    rc, out, err = run("blogger", EXPORTS["import"], dest)
+    check(os.listdir(outside) == [], "written outside: %r"
+          % os.listdir(outside))
+    check(rc == 1, "exit %d" % rc)
+    refused = re.findall(r"export\.xml:\d+: %s/2013/\d\d/[^:]+\.gmi: "
+                         r"%s/2013: a symbolic link, not followed"
+                         % (re.escape(dest), re.escape(dest)), err)
+    check(len(refused) == 7, "%d refusals: %s" % (len(refused), err))
+
+    dest = fresh("planted-subdir")
+    os.makedirs(os.path.join(dest, "2013"))
+    os.symlink(outside, os.path.join(dest, "2013", "09"))
+    victim = os.path.join(TMP, "victim2")
+    write(victim, b"mine\n")
+    os.makedirs(os.path.join(dest, "2013", "08"))
+    os.symlink(victim, os.path.join(dest, "2013", "08", "packing-list.gmi"))
+    rc, out, err = run("blogger", EXPORTS["import"], dest)
+    check(os.listdir(outside) == [] and read(victim) == b"mine\n",
+          "written outside: %r" % os.listdir(outside))
+    check(rc == 1 and "written 3" in out, "exit %d: %s" % (rc, out))
+    check(len(re.findall(r"%s/2013/09: a symbolic link, not followed"
+                         % re.escape(dest), err)) == 3, err)
+    check(re.search(r"2013/08/packing-list\.gmi: a symbolic link, not "
+                    r"followed", err), err)
+    for f in ("2013/08/letters-from-havana.gmi", "2013/10/post-1007.gmi"):
+        check(read(os.path.join(dest, f)) ==
+              read(os.path.join(GOLDEN, "import", f)), f)
+
+
+BIG_POSTS = 300
+
+
+def big_export():
+    """An export of BIG_POSTS posts of 18 KB each (5 MB): an import takes
+    long enough (a third of a second) for two to overlap."""
+    path = os.path.join(TMP, "big.xml")
+    if os.path.exists(path):
+        return path
+    body = ("&lt;p&gt;" + "All work and no play makes Jack a dull boy. " * 400
+            + "&lt;/p&gt;")
+    entries = ["""<entry><id>tag:blogger.com,1999:blog-1.post-%d</id>
+<blogger:type>POST</blogger:type><blogger:status>LIVE</blogger:status>
+<title>Post %d</title><content type='html'>%s</content>
+<published>2020-%02d-01T10:00:00.000Z</published>
+<blogger:filename>/2020/%02d/post-%d.html</blogger:filename></entry>
+""" % (i, i, body, i % 12 + 1, i % 12 + 1, i) for i in range(BIG_POSTS)]
+    write(path, ("<?xml version='1.0' encoding='UTF-8'?>\n<feed xmlns="
+                 "'http://www.w3.org/2005/Atom' xmlns:blogger='http://"
+                 "schemas.google.com/blogger/2018'><id>x</id><title>T</title>"
+                 "\n%s</feed>\n" % "".join(entries)).encode())
+    return path
+
+
+def t_concurrent():
+    """Four imports of the same export into one directory at once, twice:
+    each waits for the one before (one says so), all succeed, the tree
+    is that of one import alone, a later import writes nothing, and a
+    hand edit is still kept."""
+    export = big_export()
+    ref = fresh("big-ref")
+    rc, out, err = run("blogger", export, ref)
+    check(rc == 0, "reference import: %s" % err)
+    waited = 0
+    for round_ in range(2):
+        dest = fresh("big-%d" % round_)
+        procs = [subprocess.Popen([BIN, "import", "blogger", export, dest],
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE) for _ in range(4)]
+        for p in procs:
+            o, e = p.communicate(timeout=60)
+            e = e.decode("utf-8", "replace")
+            lines = [l for l in e.split("\n") if l]
+            waited += sum("another import is writing there; waiting" in l
+                          for l in lines)
+            others = [l for l in lines if "waiting" not in l]
+            check(p.returncode == 0 and not others, "round %d: exit %d: %s"
+                  % (round_, p.returncode, others[:3]))
+        problems = diff_tree(ref, dest)
+        check(not problems, "round %d: %d files differ from one import "
+              "alone: %s" % (round_, len(problems), problems[0][:300]
+                             if problems else ""))
+    check(waited >= 2, "no import said it waited (%d)" % waited)
+    rc, out, err = run("blogger", export, dest)
+    check(rc == 0 and "written 0, unchanged %d, kept 0" % BIG_POSTS in out,
+          "a later import: %s%s" % (out, err))
+    f = os.path.join(dest, "2020", "01", "post-0.gmi")
+    edited = read(f) + b"By hand.\n"
+    write(f, edited)
+    rc, out, err = run("blogger", export, dest)
+    check(rc == 0 and read(f) == edited and "kept 1" in out,
+          "the hand edit: %s%s" % (out, err))
+
+
+def t_lock_message():
+    """While another holds DIR's lock: --wait 0 says so at once and writes
+    nothing (exit 1); --wait 1 gives up after a second; by default the
+    import says it waits, and goes on once the lock is let go."""
+    import fcntl
+    dest = fresh("locked")
+    os.makedirs(dest)
+    fd = os.open(dest, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        rc, out, err = run("blogger", EXPORTS["import"], dest, "--wait", "0")
+        check(rc == 1 and re.search(r"^%s: locked by another import "
+                                    r"\(waited 0 s\); nothing written"
+                                    % re.escape(dest), err, re.M),
+              "exit %d: %s" % (rc, err))
+        check(files_under(dest) == [], "written: %r" % files_under(dest))
+        t = time.monotonic()
+        rc, out, err = run("blogger", EXPORTS["import"], dest, "--wait", "1")
+        took = time.monotonic() - t
+        check(rc == 1 and "waited 1 s" in err and 0.9 <= took < 5,
+              "exit %d after %.1f s: %s" % (rc, took, err))
+        p = subprocess.Popen([BIN, "import", "blogger", EXPORTS["import"],
+                              dest], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        first = p.stderr.readline().decode()
+        check(re.match(r"%s: another import is writing there; waiting for "
+                       r"it \(up to 10 s\)$" % re.escape(dest), first),
+              "first line: %r" % first)
+        check(p.poll() is None, "did not wait")
+    finally:
+        os.close(fd)  # the lock goes with it
+    o, e = p.communicate(timeout=20)
+    check(p.returncode == 0 and b"written 7" in o, "after the lock went: "
+          "%r %r" % (o, e))
+    rc, out, err = run("blogger", EXPORTS["import"], dest, "--wait", "x")
+    check(rc == 2 and "--wait takes seconds" in err, err)
+
+
 # ------------------------------------------------------- markdown names
 
 
@@ -420,6 +593,14 @@ def main():
         r.run("changed export rewrites untouched files", t_export_changed)
         r.run("bad entry reported, rest written", t_bad_entry)
         r.run("bad input and usage", t_bad_input)
+        r.run("a link at the temporary name is not written through",
+              t_symlink_at_temp)
+        r.run("symlinked directories inside DIR are refused",
+              t_symlinked_dirs)
+        r.run("four imports at once: one after the other, no damage",
+              t_concurrent)
+        r.run("a locked DIR: the import says so, waits, gives up",
+              t_lock_message)
         r.run("markdown posts named as Jekyll and Hugo do",
               t_markdown_names)
         r.run("round trip: --check, Gemini, Gopher", t_round_trip)
