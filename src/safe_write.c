@@ -61,7 +61,7 @@ safe_lock(int fd, int wait_s, void (*waiting)(void *), void *arg)
 		return 0;
 	if (errno != EWOULDBLOCK)
 		return -1;
-	if (waiting)
+	if (waiting && wait_s > 0)
 		waiting(arg);
 	/* Polled, not blocked on: the bound holds without alarm(2). */
 	while (now_s() < end) {

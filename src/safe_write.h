@@ -29,7 +29,8 @@ int safe_open_root(const char *path, int create);
 /*
  * An exclusive lock on the directory fd (flock: it goes when the process
  * does), waiting up to wait_s seconds; waiting(arg) is called once
- * before waiting. 0, or -1 (errno EWOULDBLOCK: still locked).
+ * before it waits (not when wait_s is 0). 0, or -1 (errno EWOULDBLOCK:
+ * still locked).
  */
 int safe_lock(int fd, int wait_s, void (*waiting)(void *), void *arg);
 
