@@ -31,6 +31,8 @@ PURE = utf8 buf pool ytree diag date frontmatter url selector proxy gemtext wrap
 # Client addresses as counted, logged and anonymised; whole log lines;
 # an imported post's file.
 PURE += addr logwrite postfile
+# File names as strings: the log's place in the sandbox.
+PURE += path
 # Modules that touch files, the network, the clock or the process.
 WORLD = log config content snapshot tls conn worker proxied server gemini \
         gopher sandbox import getpid tickets
