@@ -38,6 +38,8 @@ WORLD = log config content snapshot tls conn worker proxied server gemini \
         gopher sandbox import getpid tickets
 # Files written whole, never through a link (the importer's posts).
 WORLD += safe_write
+# Signals counted; loads on a thread of their own; the control thread.
+WORLD += signals reloader
 SRCS = $(PURE) $(WORLD) main
 
 PURE_OBJS = $(PURE:%=$(B)/%.o)
