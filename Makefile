@@ -39,7 +39,7 @@ WORLD = log config content snapshot tls conn worker proxied server gemini \
 # Files written whole, never through a link (the importer's posts).
 WORLD += safe_write
 # Signals counted; loads on a thread of their own; the control thread.
-WORLD += signals reloader
+WORLD += signals reloader control
 SRCS = $(PURE) $(WORLD) main
 
 PURE_OBJS = $(PURE:%=$(B)/%.o)

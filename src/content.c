@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,12 +19,20 @@
 #include "ytree.h"
 
 #define FILE_MAX (16 * 1024 * 1024) /* no post is this long */
-#define DEPTH_MAX 16
+#define DEPTH_MAX CONTENT_DEPTH_MAX
 
 struct loader {
 	struct site *site;
 	struct diags *d;
+	const atomic_int *cancel; /* non-zero: give up (NULL: never) */
 };
+
+/* Asked between files and between render steps: a stop cannot wait. */
+static int
+cancelled(const atomic_int *cancel)
+{
+	return cancel != NULL && atomic_load(cancel) != 0;
+}
 
 /*
  * Reads a regular file below dirfd without following a symbolic link, so
@@ -358,7 +367,7 @@ walk(struct loader *l, int dirfd, const char *dirpath, int depth,
 	closedir(dir);
 	if (n > 0) /* qsort(NULL, 0) is undefined */
 		qsort(names, n, sizeof(*names), cmp_name);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !cancelled(l->cancel); i++) {
 		char path[4096];
 		struct stat st;
 		int sub;
@@ -462,14 +471,14 @@ gopher_job_run(void *arg)
  */
 static int
 render_all(struct snapshot *snap, const struct render_opts *o,
-    const struct gopher_opts *go)
+    const struct gopher_opts *go, const atomic_int *cancel)
 {
 	struct gopher_job j = {&snap->site, go, &snap->gopher, -1};
 	pthread_t t;
 	int threaded, rc;
 
 	threaded = pthread_create(&t, NULL, gopher_job_run, &j) == 0;
-	rc = site_index(&snap->site) == -1 ||
+	rc = site_index(&snap->site) == -1 || cancelled(cancel) ||
 	    render_gemini(&snap->site, o, &snap->gemini) == -1 ? -1 : 0;
 	if (threaded)
 		pthread_join(t, NULL);
@@ -503,7 +512,7 @@ search_reads_pages(struct snapshot *snap)
 
 struct snapshot *
 content_load(const char *root, const struct render_opts *o,
-    const struct gopher_opts *go, struct diags *d)
+    const struct gopher_opts *go, const atomic_int *cancel, struct diags *d)
 {
 	struct snapshot *snap;
 	struct loader l;
@@ -521,14 +530,24 @@ content_load(const char *root, const struct render_opts *o,
 	}
 	l.site = &snap->site;
 	l.d = d;
+	l.cancel = cancel;
 	if (load_site_info(rootfd, root, &snap->site.info, d) == -1)
 		goto fail;
 	walk_dir(&l, rootfd, root, "posts", 1, load_post);
 	walk_dir(&l, rootfd, root, "pages", 0, load_page);
 	close(rootfd);
 	rootfd = -1;
+	if (cancelled(cancel))
+		goto abandon;
 	if (site_finish_model(&snap->site, report_dup, d) == -1 ||
-	    render_all(snap, o, go) == -1 || search_reads_pages(snap) == -1)
+	    render_all(snap, o, go, cancel) == -1) {
+		if (cancelled(cancel))
+			goto abandon;
+		goto oom;
+	}
+	if (cancelled(cancel))
+		goto abandon;
+	if (search_reads_pages(snap) == -1)
 		goto oom;
 	routes_seal(&snap->gemini);
 	routes_seal(&snap->gopher);
@@ -536,6 +555,9 @@ content_load(const char *root, const struct render_opts *o,
 	/* The bodies and the load's scratch space go back to the system. */
 	malloc_trim(0);
 	return snap;
+abandon:
+	diags_add(d, root, 0, 0, "load abandoned: the server is stopping");
+	goto fail;
 oom:
 	diags_add(d, root, 0, 0, "out of memory");
 fail:

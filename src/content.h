@@ -11,16 +11,30 @@
 #ifndef CAPSULED_CONTENT_H
 #define CAPSULED_CONTENT_H
 
+#include <stdatomic.h>
+
 #include "diag.h"
 #include "render_gemini.h"
 #include "render_gopher.h"
 #include "snapshot.h"
 
+/* Directories below posts/ a load descends, at most. */
+#define CONTENT_DEPTH_MAX 16
+/*
+ * Descriptors a load holds open at once, at most: the root, posts/, one
+ * per directory level below it, and the file being read (or the dup a
+ * directory is listed through). The server keeps this many free.
+ */
+#define CONTENT_FDS (CONTENT_DEPTH_MAX + 4)
+
 /*
  * Loads and renders. Every problem goes to d. Returns NULL only when
- * nothing can be served (no root, no usable site.yaml, no memory).
+ * nothing can be served (no root, no usable site.yaml, no memory), or
+ * when *cancel (NULL: never) became non-zero: it is looked at between
+ * files and between render steps, so a load gives up within one step.
  */
 struct snapshot *content_load(const char *root, const struct render_opts *o,
-    const struct gopher_opts *go, struct diags *d);
+    const struct gopher_opts *go, const atomic_int *cancel,
+    struct diags *d);
 
 #endif

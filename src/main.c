@@ -7,16 +7,20 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "config.h"
 #include "content.h"
+#include "control.h"
 #include "html2gemtext.h"
 #include "import.h"
 #include "log.h"
+#include "path.h"
 #include "sandbox.h"
 #include "server.h"
+#include "signals.h"
 #include "tls.h"
 
 #define VERSION "0.1.0"
@@ -321,11 +325,12 @@ export_snapshot(const struct snapshot *s, const char *dir)
 }
 
 /*
- * Every connection is a descriptor: take all the kernel allows, and keep
- * the connection cap under it, so accept never runs dry before the cap.
+ * Every connection is a descriptor: take all the kernel allows. The
+ * connection cap is kept under it once the listeners are bound
+ * (server_connection_cap), so accept never runs dry before the cap.
  */
 static void
-raise_fd_limit(struct config *cfg)
+raise_fd_limit(void)
 {
 	struct rlimit rl;
 
@@ -333,15 +338,6 @@ raise_fd_limit(struct config *cfg)
 		return;
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
-	getrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)cfg->max_connections + 64 > rl.rlim_cur) {
-		cfg->max_connections = rl.rlim_cur > 128 ? (int)rl.rlim_cur - 64
-							 : 64;
-		log_warn("max_connections lowered to %d: the descriptor limit "
-		    "is %llu", cfg->max_connections,
-		    (unsigned long long)rl.rlim_cur);
-	}
 }
 
 /*
@@ -371,6 +367,32 @@ key_outside_tree(const struct config *cfg, struct diags *d)
 /* SIGHUP reads the file and the command line again, the same way. */
 static int saved_argc;
 static char **saved_argv;
+static char start_dir[PATH_MAX]; /* the working directory at start */
+
+/*
+ * A log file named relative to the working directory is named from "/"
+ * once and for all: the sandbox grants its directory by that name (from
+ * "/", systemd's working directory, "rel.log" was "." and so everything),
+ * a reopen on SIGUSR1 must find the same file, and a reload must not see
+ * a name that changed.
+ */
+static int
+absolute_log(struct config *cfg, struct diags *d)
+{
+	char abs[PATH_MAX], err[160];
+
+	if (strcmp(cfg->log, "stderr") == 0 || strcmp(cfg->log, "syslog") == 0 ||
+	    cfg->log[0] == '/')
+		return 0;
+	if (start_dir[0] == '\0' ||
+	    path_absolute(start_dir, cfg->log, abs, sizeof(abs)) == -1 ||
+	    config_set(cfg, "log", abs, err, sizeof(err)) == -1) {
+		diags_add(d, cfg->log, 0, 0, "cannot name the log from /: "
+		    "give an absolute path");
+		return -1;
+	}
+	return 0;
+}
 
 static int
 reread_config(struct config *out, struct diags *d)
@@ -379,7 +401,90 @@ reread_config(struct config *out, struct diags *d)
 
 	config_defaults(out);
 	optind = 0; /* getopt starts over */
-	return parse_args(saved_argc, saved_argv, out, &a, d);
+	if (parse_args(saved_argc, saved_argv, out, &a, d) == -1)
+		return -1;
+	return absolute_log(out, d);
+}
+
+/* --check: the content read as the serving user will read it. */
+static int
+check(struct server *srv, struct config *cfg, struct diags *d)
+{
+	struct snapshot *snap;
+	int rc = 1;
+
+	key_outside_tree(cfg, d);
+	tls_check(cfg->cert_dir, cfg->host, cfg->aliases.v, cfg->aliases.n, d);
+	if (sandbox_check_as_user(cfg, d) == -1) {
+		diags_print(d, stdout, "");
+		return 1;
+	}
+	snap = server_load(srv, d);
+	diags_print(d, stdout, "");
+	if (snap && d->n == 0)
+		rc = 0;
+	snapshot_unref(snap);
+	return rc;
+}
+
+static int
+export(struct server *srv, const char *dir, struct diags *d)
+{
+	struct snapshot *snap = server_load(srv, d);
+	int rc = 1;
+
+	diags_print(d, stderr, "");
+	if (snap) {
+		if (export_snapshot(snap, dir) == -1)
+			fprintf(stderr, "capsuled: export to %s failed\n", dir);
+		else
+			rc = 0;
+	}
+	snapshot_unref(snap);
+	return rc;
+}
+
+/* The same steps as serving, then what the sandbox forbids. */
+static int
+sandbox_test(struct config *cfg, const char *config_file, struct diags *d)
+{
+	if (log_setup(cfg->log, cfg->log_format, cfg->anonymize, d) == -1 ||
+	    sandbox_drop(cfg, d) == -1 ||
+	    sandbox_enter(cfg, log_file(), config_file, d) == -1) {
+		diags_print(d, stderr, "capsuled: ");
+		return 1;
+	}
+	return sandbox_selftest(cfg, log_file()) == 0 ? 0 : 1;
+}
+
+/*
+ * The order matters: the log and the key are opened and the ports bound
+ * while we may still be root; then the privileges go and the sandbox
+ * closes; only then is the content read (on the loader thread, by
+ * control_run), with the rights every reload will have: a file the
+ * serving user cannot read is reported now, not served until the first
+ * reload fails on it. Feeds name the bound ports, known by then.
+ */
+static int
+serve(struct server *srv, struct config *cfg, const char *config_file,
+    struct diags *d)
+{
+	raise_fd_limit();
+	if ((srv->base = event_base_new()) == NULL) {
+		fprintf(stderr, "capsuled: cannot start the event loop\n");
+		return 1;
+	}
+	if (log_setup(cfg->log, cfg->log_format, cfg->anonymize, d) == -1 ||
+	    key_outside_tree(cfg, d) == -1 ||
+	    (srv->ssl_ctx = tls_server_ctx(cfg->cert_dir, cfg->host,
+		cfg->aliases.v, cfg->aliases.n, d)) == NULL ||
+	    server_listen(srv, d) == -1 ||
+	    sandbox_drop(cfg, d) == -1 ||
+	    sandbox_enter(cfg, log_file(), config_file, d) == -1) {
+		diags_print(d, stderr, "capsuled: ");
+		return 1;
+	}
+	return control_run(srv) == 0 ? 0 : 1;
 }
 
 int
@@ -393,92 +498,46 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "import") == 0)
 		return import_main(argc - 1, argv + 1);
+	/*
+	 * Before anything else: a signal from now on is counted, not fatal,
+	 * and waits for the control loop (the ports are announced long
+	 * before the first load is done). The modes that do not serve get
+	 * the default actions back below.
+	 */
+	if (signals_install() == -1) {
+		fprintf(stderr, "capsuled: signals: %s\n", strerror(errno));
+		return 1;
+	}
 	/* libxml2 (for raw HTML in .md posts) is set up before any sandbox. */
 	html2gemtext_init();
 	saved_argc = argc;
 	saved_argv = argv;
+	if (getcwd(start_dir, sizeof(start_dir)) == NULL)
+		start_dir[0] = '\0';
 	config_defaults(&cfg);
 	diags_init(&d);
-	if (parse_args(argc, argv, &cfg, &a, &d) == -1) {
+	if (parse_args(argc, argv, &cfg, &a, &d) == -1 ||
+	    absolute_log(&cfg, &d) == -1) {
 		diags_print(&d, stderr, "");
-		goto done;
-	}
-	if (a.dump) {
-		config_dump(&cfg, stdout);
-		rc = 0;
-		goto done;
-	}
-	if (a.sandbox_test) {
-		/* The same steps as serving, then what the sandbox forbids. */
-		if (sandbox_drop(&cfg, &d) == -1 ||
-		    sandbox_enter(&cfg, NULL, a.config_file, &d) == -1) {
-			diags_print(&d, stderr, "capsuled: ");
-			goto done;
-		}
-		rc = sandbox_selftest() == 0 ? 0 : 1;
 		goto done;
 	}
 	srv.cfg = &cfg;
 	srv.reread = reread_config;
 	srv.gemini_port = cfg.gemini_port;
 	srv.gopher_port = cfg.gopher_port;
-	if (a.check || a.export_dir) {
-		struct snapshot *snap;
-
-		if (a.check) {
-			key_outside_tree(&cfg, &d);
-			tls_check(cfg.cert_dir, cfg.host, cfg.aliases.v,
-			    cfg.aliases.n, &d);
-		}
-		snap = server_load(&srv, &d);
-
-		diags_print(&d, a.check ? stdout : stderr, "");
-		if (snap && a.export_dir) {
-			if (export_snapshot(snap, a.export_dir) == -1)
-				fprintf(stderr, "capsuled: export to %s failed\n",
-				    a.export_dir);
-			else
-				rc = 0;
-		} else if (snap && d.n == 0)
-			rc = 0;
-		snapshot_unref(snap);
-		goto done;
-	}
-	raise_fd_limit(&cfg);
-	if ((srv.base = event_base_new()) == NULL) {
-		fprintf(stderr, "capsuled: cannot start the event loop\n");
-		goto done;
-	}
-	/*
-	 * The order matters: the log and the key are opened and the ports
-	 * bound while we may still be root; the content is rendered after
-	 * the bind (feeds name the bound port); then the privileges go and
-	 * the sandbox closes, before the first byte is served.
-	 */
-	if (log_setup(cfg.log, cfg.log_format, cfg.anonymize, &d) == -1 ||
-	    key_outside_tree(&cfg, &d) == -1 ||
-	    (srv.ssl_ctx = tls_server_ctx(cfg.cert_dir, cfg.host,
-		cfg.aliases.v, cfg.aliases.n, &d)) == NULL ||
-	    server_listen(&srv, &d) == -1) {
-		diags_print(&d, stderr, "capsuled: ");
-		goto done;
-	}
-	srv.snap = server_load(&srv, &d);
-	diags_print(&d, stderr, "warning: ");
-	diags_free(&d);
-	diags_init(&d);
-	if (srv.snap == NULL) {
-		fprintf(stderr, "capsuled: nothing to serve\n");
-		goto done;
-	}
-	if (sandbox_drop(&cfg, &d) == -1 ||
-	    sandbox_enter(&cfg, log_file(), a.config_file, &d) == -1) {
-		diags_print(&d, stderr, "capsuled: ");
-		goto done;
-	}
-	log_info("serving %s: %zu posts, %zu pages", cfg.root,
-	    srv.snap->site.nposts, srv.snap->site.npages);
-	rc = server_run(&srv) == 0 ? 0 : 1;
+	if (a.dump || a.sandbox_test || a.check || a.export_dir)
+		signals_default();
+	if (a.dump) {
+		config_dump(&cfg, stdout);
+		rc = 0;
+	} else if (a.sandbox_test)
+		rc = sandbox_test(&cfg, a.config_file, &d);
+	else if (a.check)
+		rc = check(&srv, &cfg, &d);
+	else if (a.export_dir)
+		rc = export(&srv, a.export_dir, &d);
+	else
+		rc = serve(&srv, &cfg, a.config_file, &d);
 done:
 	server_free(&srv);
 	diags_free(&d);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "path.h"
 #include "sanitized.h"
 
 /* Debian 12's headers stop at Landlock ABI 2; the kernel may know more. */
@@ -42,11 +43,69 @@ drop_capabilities(struct diags *d)
 	return 0;
 }
 
+/* The serving user's ids; the group, when set, overrides the user's own. */
+static int
+serving_ids(const struct config *cfg, uid_t *uid, gid_t *gid,
+    struct diags *d)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		diags_add(d, "sandbox", 0, 0, "no user \"%s\"", cfg->user);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (cfg->group) {
+		if ((gr = getgrnam(cfg->group)) == NULL) {
+			diags_add(d, "sandbox", 0, 0, "no group \"%s\"",
+			    cfg->group);
+			return -1;
+		}
+		*gid = gr->gr_gid;
+	}
+	if (*uid == 0 && !cfg->allow_root) {
+		diags_add(d, "sandbox", 0, 0, "user \"%s\" is root", cfg->user);
+		return -1;
+	}
+	return 0;
+}
+
+/* For good: no supplementary group, and no way back to root. */
+static int
+become(const char *user, uid_t uid, gid_t gid, struct diags *d)
+{
+	/* Groups first: after setuid there is no right to change them. */
+	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
+	    setuid(uid) == -1) {
+		diags_add(d, "sandbox", 0, 0, "cannot become %s: %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	if (uid != 0 && setuid(0) != -1) {
+		diags_add(d, "sandbox", 0, 0, "could become root again");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sandbox_check_as_user(const struct config *cfg, struct diags *d)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0 || cfg->user == NULL)
+		return 0;
+	return serving_ids(cfg, &uid, &gid, d) == 0 &&
+	    become(cfg->user, uid, gid, d) == 0 ? 0 : -1;
+}
+
 int
 sandbox_drop(struct config *cfg, struct diags *d)
 {
-	struct passwd *pw = NULL;
-	struct group *gr;
+	uid_t uid;
 	gid_t gid;
 	char err[80];
 
@@ -61,24 +120,8 @@ sandbox_drop(struct config *cfg, struct diags *d)
 			return drop_capabilities(d) == 0 &&
 			    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : -1;
 		}
-		if ((pw = getpwnam(cfg->user)) == NULL) {
-			diags_add(d, "sandbox", 0, 0, "no user \"%s\"", cfg->user);
+		if (serving_ids(cfg, &uid, &gid, d) == -1)
 			return -1;
-		}
-		gid = pw->pw_gid;
-		if (cfg->group) {
-			if ((gr = getgrnam(cfg->group)) == NULL) {
-				diags_add(d, "sandbox", 0, 0, "no group \"%s\"",
-				    cfg->group);
-				return -1;
-			}
-			gid = gr->gr_gid;
-		}
-		if (pw->pw_uid == 0 && !cfg->allow_root) {
-			diags_add(d, "sandbox", 0, 0, "user \"%s\" is root",
-			    cfg->user);
-			return -1;
-		}
 		if (cfg->chroot) {
 			if (chroot(cfg->root) == -1 || chdir("/") == -1) {
 				diags_add(d, cfg->root, 0, 0, "chroot: %s",
@@ -88,19 +131,10 @@ sandbox_drop(struct config *cfg, struct diags *d)
 			/* Reloads read the tree from its new place. */
 			config_set(cfg, "root", "/", err, sizeof(err));
 		}
-		/* Groups first: after setuid there is no right to change them. */
-		if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
-		    setuid(pw->pw_uid) == -1) {
-			diags_add(d, "sandbox", 0, 0, "cannot become %s: %s",
-			    cfg->user, strerror(errno));
+		if (become(cfg->user, uid, gid, d) == -1)
 			return -1;
-		}
-		if (setuid(0) != -1) {
-			diags_add(d, "sandbox", 0, 0, "could become root again");
-			return -1;
-		}
 		log_info("serving as %s (uid %d, gid %d)%s", cfg->user,
-		    (int)pw->pw_uid, (int)gid, cfg->chroot ? ", chrooted" : "");
+		    (int)uid, (int)gid, cfg->chroot ? ", chrooted" : "");
 	} else if (cfg->chroot) {
 		diags_add(d, "sandbox", 0, 0, "chroot needs root");
 		return -1;
@@ -148,13 +182,91 @@ allow_path(int ruleset, const char *path, __u64 rights)
 	return rc;
 }
 
+/* What enter_landlock let the log write, for sandbox_selftest. */
+static struct {
+	char dir[PATH_MAX];  /* the log's directory (resolved), or "" */
+	int whole_dir;       /* 1: the directory; 0: the log file alone */
+} granted;
+
+/*
+ * Where the log may be written: its directory, so that logrotate's
+ * "move it away, then SIGUSR1" can have a new log made there. Landlock
+ * grants a directory with everything below it, though, so a directory
+ * that also holds the content, the certificates or the configuration
+ * (or "/", where a bare name started from systemd's working directory
+ * puts the log) would let the server write those as well: then only the
+ * log file itself is granted, and *holds says what made it so. log_path
+ * is absolute (main resolves it). Returns 1 for the directory, 0 for the
+ * file alone, -1 when its directory cannot be resolved.
+ */
+static int
+log_grant(const struct config *cfg, const char *log_path,
+    const char *config_file, char dir[PATH_MAX], const char **holds)
+{
+	const struct {
+		const char *what, *path;
+	} guarded[] = {
+		{"the content", cfg->root},
+		{"the certificates", cfg->cert_dir},
+		{"the configuration", config_file},
+	};
+	char parent[PATH_MAX], other[PATH_MAX];
+
+	if (path_dir(log_path, parent, sizeof(parent)) == -1 ||
+	    realpath(parent, dir) == NULL)
+		return -1;
+	*holds = "everything";
+	if (strcmp(dir, "/") == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++) {
+		*holds = guarded[i].what;
+		if (guarded[i].path != NULL &&
+		    realpath(guarded[i].path, other) != NULL &&
+		    path_under(dir, other))
+			return 0;
+	}
+	*holds = NULL;
+	return 1;
+}
+
+static int
+allow_log(int rs, int abi, const struct config *cfg, const char *log_path,
+    const char *config_file, struct diags *d)
+{
+	__u64 trunc = abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0;
+	const char *holds;
+	int g, rc;
+
+	if ((g = log_grant(cfg, log_path, config_file, granted.dir,
+	    &holds)) == -1) {
+		diags_add(d, log_path, 0, 0, "cannot resolve the log's "
+		    "directory: %s", strerror(errno));
+		return -1;
+	}
+	granted.whole_dir = g;
+	if (g == 1)
+		rc = allow_path(rs, granted.dir, LANDLOCK_ACCESS_FS_WRITE_FILE |
+		    LANDLOCK_ACCESS_FS_MAKE_REG | trunc);
+	else {
+		log_warn("sandbox: the log's directory %s also holds %s: only "
+		    "%s itself may be written, so a log moved away (logrotate) "
+		    "cannot be made anew; give the log a directory of its own",
+		    granted.dir, holds, log_path);
+		rc = allow_path(rs, log_path, LANDLOCK_ACCESS_FS_WRITE_FILE |
+		    trunc);
+	}
+	if (rc == -1)
+		diags_add(d, log_path, 0, 0, "landlock rule: %s",
+		    strerror(errno));
+	return rc;
+}
+
 static int
 enter_landlock(const struct config *cfg, const char *log_path,
     const char *config_file, struct diags *d)
 {
 	struct landlock_ruleset_attr attr = {0};
 	__u64 read = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
-	char dir[PATH_MAX];
 	int abi, rs;
 
 	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
@@ -180,8 +292,15 @@ enter_landlock(const struct config *cfg, const char *log_path,
 	 * reach anyway: no rule names them (a reload keeps them as is). */
 	if (cfg->chroot)
 		config_file = log_path = NULL;
-	if (allow_path(rs, cfg->root, read) == -1 ||
-	    (!cfg->chroot && access(cfg->cert_dir, F_OK) == 0 &&
+	/* The content is read only now, as the serving user: its absence
+	 * is said in the words the load would use. */
+	if (allow_path(rs, cfg->root, read) == -1) {
+		diags_add(d, cfg->root, 0, 0, "cannot open content directory: "
+		    "%s", strerror(errno));
+		close(rs);
+		return -1;
+	}
+	if ((!cfg->chroot && access(cfg->cert_dir, F_OK) == 0 &&
 		allow_path(rs, cfg->cert_dir, read) == -1) ||
 	    (config_file && allow_path(rs, config_file,
 		LANDLOCK_ACCESS_FS_READ_FILE) == -1)) {
@@ -194,23 +313,10 @@ enter_landlock(const struct config *cfg, const char *log_path,
 	/* LeakSanitizer and ThreadSanitizer read /proc (tests only). */
 	allow_path(rs, "/proc", read);
 #endif
-	/* The log's directory, so a rotated log can be made anew there. */
-	if (log_path) {
-		const char *slash = strrchr(log_path, '/');
-
-		snprintf(dir, sizeof(dir), "%.*s",
-		    slash ? (int)(slash - log_path) : 1,
-		    slash ? log_path : ".");
-		if (dir[0] == '\0')
-			strcpy(dir, "/");
-		if (allow_path(rs, dir, LANDLOCK_ACCESS_FS_WRITE_FILE |
-			LANDLOCK_ACCESS_FS_MAKE_REG |
-			(abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0)) == -1) {
-			diags_add(d, log_path, 0, 0, "landlock rule: %s",
-			    strerror(errno));
-			close(rs);
-			return -1;
-		}
+	if (log_path && allow_log(rs, abi, cfg, log_path, config_file,
+	    d) == -1) {
+		close(rs);
+		return -1;
 	}
 	if (syscall(SYS_landlock_restrict_self, rs, 0) == -1) {
 		diags_add(d, "sandbox", 0, 0, "landlock: %s", strerror(errno));
@@ -314,10 +420,43 @@ tried(const char *what, int rc)
 	return rc == -1 ? 0 : 1;
 }
 
+/*
+ * Creates dir/capsuled-sandbox-test for writing, unless it is a place the
+ * log may write or was tried already; returns 1 if that was ALLOWED.
+ */
+static int
+try_write(const char *dir, const char *why, char tried_dirs[][PATH_MAX],
+    size_t *ntried)
+{
+	char file[PATH_MAX + 32], what[PATH_MAX + 96];
+	int fd, bad;
+
+	if (granted.whole_dir && granted.dir[0] &&
+	    path_under(granted.dir, dir))
+		return 0;
+	for (size_t i = 0; i < *ntried; i++)
+		if (strcmp(tried_dirs[i], dir) == 0)
+			return 0;
+	snprintf(tried_dirs[(*ntried)++], PATH_MAX, "%s", dir);
+	snprintf(file, sizeof(file), "%s%scapsuled-sandbox-test", dir,
+	    strcmp(dir, "/") == 0 ? "" : "/");
+	snprintf(what, sizeof(what), "writing %s (%s)", file, why);
+	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	bad = tried(what, fd);
+	if (fd != -1) {
+		close(fd);
+		if (unlink(file) == -1)
+			printf("  (left behind: remove %s)\n", file);
+	}
+	return bad;
+}
+
 int
-sandbox_selftest(void)
+sandbox_selftest(const struct config *cfg, const char *log_path)
 {
 	char *argv[] = {"/bin/true", NULL};
+	char dirs[5][PATH_MAX], parent[PATH_MAX];
+	size_t ndirs = 0;
 	int bad = 0, fd;
 	pid_t pid;
 
@@ -328,10 +467,19 @@ sandbox_selftest(void)
 	bad += tried("fork", pid == -1 ? -1 : 0);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	bad += tried("a new socket", fd);
-	fd = open("/tmp/capsuled-sandbox-test", O_WRONLY | O_CREAT, 0600);
-	bad += tried("writing /tmp/capsuled-sandbox-test", fd);
-	if (fd != -1)
-		unlink("/tmp/capsuled-sandbox-test");
+	bad += try_write(cfg->root, "the content", dirs, &ndirs);
+	if (log_path && granted.dir[0]) {
+		/* Outside what the log was given: above its directory, or
+		 * beside the log when only the file was given. */
+		if (!granted.whole_dir)
+			bad += try_write(granted.dir, "beside the log", dirs,
+			    &ndirs);
+		else if (path_dir(granted.dir, parent, sizeof(parent)) == 0)
+			bad += try_write(parent, "outside the log's directory",
+			    dirs, &ndirs);
+	}
+	bad += try_write("/tmp", "outside the log's directory", dirs, &ndirs);
+	bad += try_write("/etc", "outside the log's directory", dirs, &ndirs);
 	fd = open("/etc/passwd", O_RDONLY);
 	bad += tried("reading /etc/passwd", fd);
 	bad += tried("setuid(0)", setuid(0));

@@ -1,11 +1,13 @@
 /*
- * server: the control thread: binding, the workers, signals, reload, and
- * the state the workers share.
+ * server: the state the workers share, binding, the descriptor budget,
+ * and a load of the content (control.c runs the control thread).
  */
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "content.h"
@@ -32,6 +35,11 @@
  */
 #define DEFER_ACCEPT_S 1
 #define MAX_WORKERS 64
+/*
+ * Descriptors kept free beyond those counted in fd_reserve, for what the
+ * libraries open on their own (OpenSSL, libc) and a margin.
+ */
+#define FD_SPARE 8
 
 static int
 local_port(int fd)
@@ -251,6 +259,90 @@ workers_wanted(const struct config *cfg)
 	return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (size_t)n;
 }
 
+/* Descriptors open now: /proc says at once; else each number is tried. */
+static size_t
+open_fds(void)
+{
+	struct rlimit rl;
+	struct dirent *e;
+	rlim_t top = 65536;
+	size_t n = 0;
+	DIR *dir;
+
+	if ((dir = opendir("/proc/self/fd")) != NULL) {
+		while ((e = readdir(dir)) != NULL)
+			n += e->d_name[0] != '.';
+		closedir(dir);
+		return n > 0 ? n - 1 : 0; /* not the one listing them */
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < top)
+		top = rl.rlim_cur;
+	for (rlim_t fd = 0; fd < top; fd++)
+		if (fcntl((int)fd, F_GETFD) != -1)
+			n++;
+	return n;
+}
+
+/*
+ * The descriptors the server needs besides its connections, counted once
+ * it is bound: every descriptor open by then (standard streams and any
+ * inherited, the log, the listeners, every event loop and eventfd), the
+ * most a reload opens at once (content_load's; the configuration and the
+ * certificates are read before it, one file at a time), and a margin.
+ * Counted rather than predicted, so an inherited descriptor cannot make
+ * the cap too high.
+ */
+static size_t
+fd_reserve(void)
+{
+	return open_fds() + CONTENT_FDS + FD_SPARE;
+}
+
+/*
+ * max_connections as asked, or lower, so that the cap turns connections
+ * away before accept(2) runs out of descriptors (EMFILE, which stalls
+ * every listener for a moment) and before a reload cannot open its
+ * files. Says why whenever it lowers what was asked (so at start, and at
+ * each reload whose configuration asks for more); when the start returns
+ * 0, there is no room for a single connection.
+ */
+int
+server_connection_cap(const struct server *srv, int wanted, const char *when)
+{
+	struct rlimit rl;
+	rlim_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= (rlim_t)wanted + srv->fd_reserve)
+		return wanted;
+	room = rl.rlim_cur > srv->fd_reserve ? rl.rlim_cur - srv->fd_reserve
+					     : 0;
+	if (room > 0)
+		log_warn("%smax_connections lowered to %llu (%d asked): the "
+		    "descriptor limit is %llu, and the server keeps %zu for "
+		    "its listeners, event loops, log and a reload's files",
+		    when, (unsigned long long)room, wanted,
+		    (unsigned long long)rl.rlim_cur, srv->fd_reserve);
+	return (int)room;
+}
+
+static int
+cap_connections(struct server *srv, struct diags *d)
+{
+	int cap;
+
+	srv->fd_reserve = fd_reserve();
+	if ((cap = server_connection_cap(srv, srv->cfg->max_connections,
+	    "")) < 1) {
+		diags_add(d, "listen", 0, 0, "the descriptor limit (RLIMIT_NOFILE) "
+		    "leaves no room for connections: the server needs %zu "
+		    "for itself", srv->fd_reserve);
+		return -1;
+	}
+	atomic_store(&srv->max_connections, cap);
+	return 0;
+}
+
 int
 server_listen(struct server *srv, struct diags *d)
 {
@@ -261,13 +353,14 @@ server_listen(struct server *srv, struct diags *d)
 		return -1;
 	}
 	srv->lock_ready = 1;
-	atomic_store(&srv->max_connections, cfg->max_connections);
 	srv->limits = limits_new((unsigned)cfg->max_per_address, cfg->rate,
 	    cfg->burst);
 	srv->nworkers = workers_wanted(cfg);
 	srv->workers = calloc(srv->nworkers, sizeof(*srv->workers));
 	srv->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (srv->limits == NULL || srv->workers == NULL || srv->done_fd == -1) {
+	srv->ready_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (srv->limits == NULL || srv->workers == NULL || srv->done_fd == -1 ||
+	    srv->ready_fd == -1) {
 		diags_add(d, "listen", 0, 0, "out of memory");
 		return -1;
 	}
@@ -289,7 +382,7 @@ server_listen(struct server *srv, struct diags *d)
 			    i);
 			return -1;
 		}
-	return 0;
+	return cap_connections(srv, d);
 }
 
 struct snapshot *
@@ -305,7 +398,7 @@ server_load(struct server *srv, struct diags *d)
 					  : srv->gopher_port;
 	go.width = (size_t)cfg->gopher_width;
 	go.gemini_host = cfg->host;
-	snap = content_load(cfg->root, &o, &go, d);
+	snap = content_load(cfg->root, &o, &go, &srv->abandon, d);
 	if (snap && snapshot_serve(snap, cfg, srv->gemini_port,
 	    srv->gopher_port) == -1) {
 		diags_add(d, cfg->root, 0, 0, "out of memory");
@@ -313,154 +406,6 @@ server_load(struct server *srv, struct diags *d)
 		return NULL;
 	}
 	return snap;
-}
-
-static int
-same_list(const struct config_list *a, const struct config_list *b)
-{
-	if (a->n != b->n)
-		return 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return 0;
-	return 1;
-}
-
-static int
-same_string(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
-}
-
-/*
- * A setting a reload cannot change keeps its live value: it is swapped
- * back from the old configuration into the new one (which then frees the
- * value the file asked for), and the log says it waits for a restart.
- */
-#define KEEP(field, same)						\
-	do {								\
-		__typeof__(nc->field) tmp_ = nc->field;			\
-		if (!(same))						\
-			log_warn("reload: %s changes at the next start",	\
-			    #field);					\
-		nc->field = old->field;					\
-		old->field = tmp_;					\
-	} while (0)
-
-/*
- * A reread configuration takes effect where it can while serving: names,
- * Gopher host, port and width, time limits, connection limits, log
- * format. What the process set up before dropping its privileges
- * (listeners, ports, user, chroot, the log's destination, and the root
- * inside a chroot) stays until the next start.
- */
-static void
-reconfigure(struct server *srv, struct config *nc)
-{
-	struct config *old = srv->cfg, prev;
-	struct limits *l, *swap;
-
-	KEEP(listen, same_list(&old->listen, &nc->listen));
-	KEEP(proxy_listen, same_list(&old->proxy_listen, &nc->proxy_listen));
-	KEEP(gemini_port, old->gemini_port == nc->gemini_port);
-	KEEP(gopher_port, old->gopher_port == nc->gopher_port);
-	KEEP(user, same_string(old->user, nc->user));
-	KEEP(group, same_string(old->group, nc->group));
-	KEEP(chroot, old->chroot == nc->chroot);
-	KEEP(log, same_string(old->log, nc->log));
-	KEEP(workers, old->workers == nc->workers);
-	if (nc->chroot)
-		KEEP(root, 1); /* "/" inside the chroot, whatever the file says */
-	prev = *old;
-	*old = *nc;
-	config_free(&prev);
-	l = limits_new((unsigned)old->max_per_address, old->rate, old->burst);
-	if (l != NULL) {
-		/* Open connections release into a table that never counted
-		 * them, which is harmless: the count starts afresh. */
-		pthread_mutex_lock(&srv->lock);
-		swap = srv->limits;
-		srv->limits = l;
-		pthread_mutex_unlock(&srv->lock);
-		limits_free(swap);
-	}
-	atomic_store(&srv->max_connections, old->max_connections);
-	log_set_format(old->log_format, old->anonymize);
-}
-
-/*
- * SIGHUP: the certificate and the content are read again. Each is swapped
- * in only when it loaded without a single problem; otherwise the server
- * keeps what it had and logs why. Connections keep their own references
- * (the snapshot's refcount, the SSL_CTX's), so nothing in flight changes.
- */
-static void
-reload(evutil_socket_t sig, short what, void *arg)
-{
-	struct server *srv = arg;
-	struct snapshot *snap, *old;
-	SSL_CTX *ctx, *swap;
-	struct diags d;
-
-	diags_init(&d);
-	if (srv->reread) {
-		struct config nc;
-
-		if (srv->reread(&nc, &d) == -1) {
-			diags_print(&d, stderr, "reload: ");
-			log_warn("reload: the configuration has problems; "
-			    "keeping it as it was");
-			config_free(&nc);
-			diags_free(&d);
-			diags_init(&d);
-		} else
-			reconfigure(srv, &nc);
-	}
-	if ((ctx = tls_server_ctx(srv->cfg->cert_dir, srv->cfg->host,
-	    srv->cfg->aliases.v, srv->cfg->aliases.n, &d)) != NULL) {
-		pthread_mutex_lock(&srv->lock);
-		swap = srv->ssl_ctx;
-		srv->ssl_ctx = ctx;
-		pthread_mutex_unlock(&srv->lock);
-		SSL_CTX_free(swap);
-	} else {
-		diags_print(&d, stderr, "reload: ");
-		log_warn("reload: keeping the previous certificate");
-		diags_free(&d);
-		diags_init(&d);
-	}
-	snap = server_load(srv, &d);
-	diags_print(&d, stderr, "reload: ");
-	if (snap == NULL || d.n > 0) {
-		log_warn("reload: %zu problems; still serving the previous "
-		    "content", d.n);
-		snapshot_unref(snap);
-	} else {
-		pthread_mutex_lock(&srv->lock);
-		old = srv->snap;
-		srv->snap = snap;
-		pthread_mutex_unlock(&srv->lock);
-		snapshot_unref(old); /* or its last connection will */
-		/* Said once it is true: a test may ask for the new at once. */
-		log_info("reloaded: %zu posts, %zu pages", snap->site.nposts,
-		    snap->site.npages);
-	}
-	diags_free(&d);
-}
-
-
-/* A worker has finished: when all have, the control loop ends too. */
-static void
-worker_finished(evutil_socket_t fd, short what, void *arg)
-{
-	struct server *srv = arg;
-	uint64_t n;
-
-	if (read(fd, &n, sizeof(n)) != sizeof(n))
-		return;
-	srv->running -= n < srv->running ? (size_t)n : srv->running;
-	if (srv->running == 0)
-		event_base_loopbreak(srv->base);
 }
 
 void
@@ -471,77 +416,10 @@ server_worker_done(struct server *srv)
 	(void)!write(srv->done_fd, &one, sizeof(one));
 }
 
-static void
-reopen_log(evutil_socket_t sig, short what, void *arg)
-{
-	log_reopen();
-}
-
-/*
- * The first SIGTERM (or SIGINT) stops accepting and lets the answers in
- * flight finish, for a grace time; a second one ends them now.
- */
-static void
-stop(evutil_socket_t sig, short what, void *arg)
-{
-	struct server *srv = arg;
-
-	if (!srv->stopping)
-		log_info("signal %d: stopping, %zu connections open",
-		    (int)sig, atomic_load(&srv->nconns));
-	srv->stopping = 1;
-	for (size_t i = 0; i < srv->nworkers; i++)
-		worker_stop(&srv->workers[i]);
-}
-
-int
-server_run(struct server *srv)
-{
-	sigset_t all, old;
-	int rc = 0;
-
-	srv->sig_hup = evsignal_new(srv->base, SIGHUP, reload, srv);
-	srv->sig_term = evsignal_new(srv->base, SIGTERM, stop, srv);
-	srv->sig_int = evsignal_new(srv->base, SIGINT, stop, srv);
-	srv->sig_usr1 = evsignal_new(srv->base, SIGUSR1, reopen_log, srv);
-	srv->done = event_new(srv->base, srv->done_fd, EV_READ | EV_PERSIST,
-	    worker_finished, srv);
-	if (!srv->sig_hup || !srv->sig_term || !srv->sig_int ||
-	    !srv->sig_usr1 || !srv->done)
-		return -1;
-	evsignal_add(srv->sig_usr1, NULL);
-	evsignal_add(srv->sig_hup, NULL);
-	evsignal_add(srv->sig_term, NULL);
-	evsignal_add(srv->sig_int, NULL);
-	event_add(srv->done, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	/* Signals are the control thread's: the workers block them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (size_t i = 0; i < srv->nworkers; i++) {
-		if (worker_start(&srv->workers[i]) == -1) {
-			log_warn("cannot start worker %zu", i);
-			rc = -1;
-			break;
-		}
-		srv->running++;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc == -1)
-		stop(SIGTERM, 0, srv);
-	if (srv->running > 0 && event_base_dispatch(srv->base) == -1)
-		rc = -1;
-	for (size_t i = 0; i < srv->nworkers; i++)
-		worker_free(&srv->workers[i]);
-	srv->nworkers = 0;
-	return rc;
-}
-
 void
 server_free(struct server *srv)
 {
-	struct event *evs[] = {srv->sig_hup, srv->sig_term, srv->sig_int,
-	    srv->sig_usr1, srv->done};
+	struct event *evs[] = {srv->sig_ev, srv->ready, srv->done};
 
 	for (size_t i = 0; i < srv->nworkers; i++)
 		worker_free(&srv->workers[i]);
@@ -552,6 +430,8 @@ server_free(struct server *srv)
 			event_free(evs[i]);
 	if (srv->done_fd > 0)
 		close(srv->done_fd);
+	if (srv->ready_fd > 0)
+		close(srv->ready_fd);
 	snapshot_unref(srv->snap);
 	limits_free(srv->limits);
 	if (srv->ssl_ctx)

@@ -1,13 +1,13 @@
 /*
  * server: what every worker shares, and the control thread that owns it.
  *
- * The control thread binds the listening sockets (one set per worker),
- * starts the workers (worker.c: one event loop per thread), and then only
- * waits for signals: SIGHUP reloads the configuration, the certificate
- * and the content, SIGTERM stops, SIGUSR1 reopens the log. Workers read
- * the shared state through the functions below; the current snapshot and
- * TLS context are swapped under a lock and reference-counted, so a
- * connection keeps what it started with.
+ * The main thread binds the listening sockets (one set per worker), then
+ * becomes the control thread (control.c), which has the content loaded
+ * on the loader thread, starts the workers (worker.c: one event loop per
+ * thread), and then waits for signals. Workers read the shared state
+ * through the functions below; the current snapshot and TLS context are
+ * swapped under a lock and reference-counted, so a connection keeps what
+ * it started with.
  */
 #ifndef CAPSULED_SERVER_H
 #define CAPSULED_SERVER_H
@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "snapshot.h"
 
+struct reloader;
 struct worker;
 
 struct server {
@@ -35,8 +36,15 @@ struct server {
 	size_t running;                /* workers not yet finished */
 	int done_fd;                   /* eventfd: a worker has finished */
 	struct event *done;
-	struct event *sig_hup, *sig_term, *sig_int, *sig_usr1;
-	int stopping;
+	int ready_fd;                  /* eventfd: the first load is over */
+	struct event *ready;
+	struct event *sig_ev;          /* signals.c's eventfd */
+	int stopping;                  /* the control thread's: SIGTERM came */
+	int rc;                        /* control_run's result */
+	size_t fd_reserve;             /* descriptors kept from connections */
+	struct reloader *reloader;     /* the loader thread */
+	int loaded;                    /* the loader thread's: first load done */
+	atomic_int abandon;            /* a load under way gives up: stopping */
 	/* Read by the workers; lock guards the three pointers. */
 	pthread_mutex_t lock;
 	int lock_ready;
@@ -57,11 +65,19 @@ struct server {
  */
 int server_listen(struct server *srv, struct diags *d);
 
-/* Loads the content tree into a new snapshot (NULL on a fatal problem). */
+/*
+ * Loads the content tree into a new snapshot (NULL on a fatal problem,
+ * or when abandon was set meanwhile).
+ */
 struct snapshot *server_load(struct server *srv, struct diags *d);
 
-/* Starts the workers and serves until SIGTERM or SIGINT. */
-int server_run(struct server *srv);
+/*
+ * max_connections as wanted, or lowered to what the descriptor limit
+ * leaves once fd_reserve is kept (saying so in the log, prefixed with
+ * when); 0 when nothing is left.
+ */
+int server_connection_cap(const struct server *srv, int wanted,
+    const char *when);
 
 /* The current snapshot, referenced (any thread). */
 struct snapshot *server_snapshot(struct server *srv);
