@@ -52,6 +52,7 @@ suite() {
 suite bad_input "$bin" test_bad_input.py
 suite limits_faults "$bin" test_limits_faults.py
 suite small "$bin" test_small.py
+suite control "$bin" test_control.py
 
 asan=$root/build/asan/capsuled
 if [ "${ROBUSTNESS_ASAN:-1}" != 0 ] && [ -x "$asan" ] && [ "$asan" != "$bin" ]

@@ -124,6 +124,16 @@ def main():
                   "SIGTERM ended a drain in %s s"
                   % (val(m.get("sigterm_drain_s")),
                      val(m.get("second_sigterm_exit_s"))))
+        if "flood_reloads" in m:
+            print("SIGHUP flood (%s): %s SIGHUPs made %s reloads (one alone "
+                  "%s s); SIGTERM after it: exit in %s s; during the first "
+                  "load: %s s; RLIMIT_NOFILE 64: max_connections %s"
+                  % (m.get("label", m.get("file")),
+                     val(m.get("flood_signals")), val(m.get("flood_reloads")),
+                     val(m.get("reload_seconds")),
+                     val(m.get("sigterm_after_flood_seconds")),
+                     val(m.get("first_load_stop_seconds")),
+                     val(m.get("nofile_cap"))))
     logs = sorted(glob.glob(os.path.join(fuzz_dir, "*.log")))
     fz = []
     for path in logs:
