@@ -33,6 +33,8 @@ PURE = utf8 buf pool ytree diag date frontmatter url selector proxy gemtext wrap
 PURE += addr logwrite postfile
 # File names as strings: the log's place in the sandbox.
 PURE += path
+# Write deadlines and pressure, the pre-request queue, refusals counted.
+PURE += pace evict refusals
 # Modules that touch files, the network, the clock or the process.
 WORLD = log config content snapshot tls conn worker proxied server gemini \
         gopher sandbox import getpid tickets
