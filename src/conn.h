@@ -18,11 +18,15 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include "evict.h"
+#include "pace.h"
+
 struct worker;
 struct snapshot;
 
 #define CONN_REQ_MAX 1100   /* bytes of request kept: the longest line fits */
 #define CONN_LINGER_MS 2000 /* after our last byte, for the client's close */
+#define CONN_ROOM_UNKNOWN 16384 /* conn_room when the kernel cannot say */
 
 /* A client address, either family, without sockaddr_storage's 128 bytes. */
 union conn_addr {
@@ -50,9 +54,21 @@ struct conn {
 	unsigned slow_down : 1; /* over its rate: answer 44 or an error item */
 	unsigned logged : 1;
 	unsigned lingering : 1; /* answered: reading until the client's FIN */
+	unsigned writing : 1;  /* the answer has begun (conn_write_begin) */
+	unsigned complete : 1; /* ... and the socket has taken all of it */
+	unsigned deferred : 1; /* from a TCP_DEFER_ACCEPT listener */
 	const char *note;      /* why it ended early, for the log */
 	int status;            /* Gemini status sent, or 0 */
-	size_t bytes;          /* response bytes */
+	size_t bytes;          /* response bytes sent (the log's) */
+	size_t length;         /* the answer's length */
+	/* On the worker's pre-request list until the request's first byte. */
+	struct evict_item idle;
+	/* While writing: bytes the socket took since the answer began. */
+	size_t wrote;
+	struct pace pace;      /* ... and when it last made progress */
+	/* Of acked bytes on the wire, how many were the answer's (Gemini:
+	 * less the TLS overhead); NULL: all of them. */
+	size_t (*plain)(const struct conn *c, size_t acked);
 	/* The answer being written: out[out_off..out_len). */
 	const char *out;
 	size_t out_len, out_off;
@@ -77,6 +93,56 @@ void conn_start(struct conn *c, struct worker *w, const char *proto, int fd,
 /* (Re)arms the deadline: ms from now. */
 void conn_arm(struct conn *c, int ms);
 
+/*
+ * Arms a pre-request deadline (handshake, request line): configured_ms,
+ * shorter under pressure (pace_deadline), waited_ms being how long the
+ * client was silent before it was accepted.
+ */
+void conn_arm_pre(struct conn *c, int configured_ms, int waited_ms);
+
+/* The monotonic clock in ms, as cheap as a clock gets (no system call). */
+long conn_clock_ms(void);
+
+/*
+ * The first read at accept found nothing: with TCP_DEFER_ACCEPT the
+ * kernel held it a second in silence already, so it joins the silent
+ * queue (the first evicted) and, under pressure, its deadline counts
+ * that second.
+ */
+void conn_silent(struct conn *c, int configured_ms);
+
+/* A byte of the handshake came: the newest of the waiting ones. */
+void conn_touch(struct conn *c);
+
+/* The request's first byte came: no longer pre-request, never evicted. */
+void conn_request_begun(struct conn *c);
+
+/* Closes c to make room (the worker counts it; no line of its own). */
+void conn_evict(struct conn *c);
+
+/*
+ * The answer begins: length bytes (for the log), under the write
+ * deadline from now on (see pace.h: a limit on time without progress,
+ * and a minimum rate).
+ */
+void conn_write_begin(struct conn *c, size_t length);
+
+/* The socket has taken the whole answer: the log says all was sent. */
+void conn_write_done(struct conn *c);
+
+/*
+ * The deadline timer fired while writing: NULL when the client is still
+ * making progress (the timer is armed again), else why to cut it.
+ */
+const char *conn_write_due(struct conn *c);
+
+/*
+ * About how many bytes the socket would take now (its free send space in
+ * data bytes, from the kernel's own accounting); 0 when it is full.
+ * One or two system calls: for answers too big to encrypt at once.
+ */
+size_t conn_room(struct conn *c);
+
 /* Waits for the socket to be readable or writable, or for neither. */
 void conn_wait(struct conn *c, enum conn_io io);
 
@@ -96,9 +162,18 @@ void conn_answer(struct conn *c, const char *data, size_t len, char *owned);
 /*
  * Writes what is left of the answer. Returns 1 when all of it is out,
  * 0 when the socket is full (the caller waits for CONN_WRITE), -1 when
- * the client is gone.
+ * the client is gone. When the socket is full with part of an owned
+ * answer unsent, only that part is kept (conn_keep_rest).
  */
 int conn_flush(struct conn *c);
+
+/*
+ * Keeps what is left of the answer in a block of its own (the bytes it
+ * was cut from go back, or were not the connection's: a buffer to be
+ * reused). A client that stops reading then holds what the socket did
+ * not take, not the piece it came from. 0, or -1 out of memory.
+ */
+int conn_keep_rest(struct conn *c);
 
 /* Writes the access-log line once; note says why it ended early. */
 void conn_log(struct conn *c, const char *note);
@@ -122,6 +197,9 @@ void conn_finish(struct conn *c, enum conn_finish how);
 /*
  * Logs if not yet done, frees the answer, the timer and the socket, and
  * takes c off the worker's list (the protocol then frees its struct).
+ * An answer begun and not all taken by the socket is cut: the log says
+ * so, why, and how many bytes the client acknowledged, and the socket is
+ * reset (SO_LINGER 0) so the client cannot take the cut for an end.
  */
 void conn_end(struct conn *c, const char *note);
 

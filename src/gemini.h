@@ -19,4 +19,7 @@ struct listener;
 void gemini_accept(struct worker *w, const struct listener *l, int fd,
     const struct sockaddr *peer, int counted, int slow_down);
 
+/* The calling worker thread is done: what it kept for writing goes. */
+void gemini_worker_done(void);
+
 #endif

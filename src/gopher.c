@@ -48,10 +48,13 @@ static void
 pconn_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct pconn *p = arg;
+	const char *why;
 
 	/* A partial line at the deadline is dropped, never served. */
-	pconn_free(p, p->phase == REQUEST ? "timeout in request"
-					  : "timeout in write");
+	if (p->phase == REQUEST)
+		pconn_free(p, "timeout in request");
+	else if ((why = conn_write_due(&p->c)) != NULL)
+		pconn_free(p, why); /* else still moving: pushed on */
 }
 
 /*
@@ -64,6 +67,7 @@ send_answer(struct pconn *p)
 {
 	switch (conn_flush(&p->c)) {
 	case 1:
+		conn_write_done(&p->c);
 		/* Nothing unread: a close sends FIN, not a reset. */
 		conn_finish(&p->c, p->drained ? CONN_CLOSE
 					       : CONN_CLOSE_IF_DRAINED);
@@ -81,9 +85,8 @@ static void
 respond(struct pconn *p, const char *data, size_t len)
 {
 	conn_answer(&p->c, data, len, NULL);
-	p->c.bytes = len;
 	p->phase = WRITING;
-	conn_arm(&p->c, p->c.snap->cfg.write_ms);
+	conn_write_begin(&p->c, len);
 	send_answer(p);
 }
 
@@ -99,9 +102,8 @@ respond_buf(struct pconn *p, struct buf *b)
 		return;
 	}
 	conn_answer(&p->c, data, len, data);
-	p->c.bytes = len;
 	p->phase = WRITING;
-	conn_arm(&p->c, p->c.snap->cfg.write_ms);
+	conn_write_begin(&p->c, len);
 	send_answer(p);
 }
 
@@ -250,9 +252,8 @@ take_line(struct pconn *p, int eof)
  * that is slower than that waits for EV_READ.
  */
 static void
-pconn_io(evutil_socket_t fd, short what, void *arg)
+pconn_run(struct pconn *p, int at_accept)
 {
-	struct pconn *p = arg;
 	size_t room = READ_MAX - p->c.req_len;
 	long n;
 
@@ -262,6 +263,8 @@ pconn_io(evutil_socket_t fd, short what, void *arg)
 	}
 	n = conn_read(&p->c, READ_MAX);
 	if (n == -1) {
+		if (at_accept)
+			conn_silent(&p->c, p->c.snap->cfg.request_ms);
 		conn_wait(&p->c, CONN_READ);
 		return;
 	}
@@ -269,9 +272,17 @@ pconn_io(evutil_socket_t fd, short what, void *arg)
 		pconn_free(p, "closed by client in request");
 		return;
 	}
+	if (n > 0)
+		conn_request_begun(&p->c);
 	/* Less than asked for: the kernel had no more (or it was EOF). */
 	p->drained = (size_t)n < room;
 	take_line(p, n == 0);
+}
+
+static void
+pconn_io(evutil_socket_t fd, short what, void *arg)
+{
+	pconn_run(arg, 0);
 }
 
 void
@@ -288,7 +299,8 @@ gopher_accept(struct worker *w, const struct listener *l, int fd,
 	}
 	conn_start(&p->c, w, "gopher", fd, peer, counted, slow_down, pconn_io,
 	    pconn_timeout, pconn_close);
+	p->c.deferred = l->deferred != 0;
 	/* One deadline for the whole request line, however it trickles. */
-	conn_arm(&p->c, p->c.snap->cfg.request_ms);
-	pconn_io(fd, EV_READ, p);
+	conn_arm_pre(&p->c, p->c.snap->cfg.request_ms, 0);
+	pconn_run(p, 1);
 }

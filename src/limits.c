@@ -138,6 +138,21 @@ limits_release(struct limits *l, const struct sockaddr *sa)
 		s->conns--;
 }
 
+enum limit_verdict
+limits_hold(struct limits *l, const struct sockaddr *sa, double now)
+{
+	unsigned char key[17];
+	struct slot *s;
+
+	make_key(sa, key);
+	if ((s = find(l, key, now, 1)) == NULL)
+		return LIMIT_OK;
+	if (l->per_addr > 0 && s->conns >= l->per_addr)
+		return LIMIT_CONCURRENT;
+	s->conns++;
+	return LIMIT_OK;
+}
+
 size_t
 limits_tracked(const struct limits *l)
 {

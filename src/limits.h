@@ -38,6 +38,16 @@ enum limit_verdict limits_admit(struct limits *l, const struct sockaddr *sa,
     double now);
 void limits_release(struct limits *l, const struct sockaddr *sa);
 
+/*
+ * A connection from sa that has not said yet who its client is (a PROXY
+ * header on its way): counted as open against per_addr like any other
+ * (LIMIT_OK, released with limits_release) or LIMIT_CONCURRENT, but
+ * charged no token, since the rate is its client's (at the proxy's
+ * address it would run out for everyone behind the proxy).
+ */
+enum limit_verdict limits_hold(struct limits *l, const struct sockaddr *sa,
+    double now);
+
 /* Addresses tracked now (for tests and the robustness report). */
 size_t limits_tracked(const struct limits *l);
 

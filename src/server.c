@@ -23,6 +23,7 @@
 #include "content.h"
 #include "limits.h"
 #include "log.h"
+#include "pace.h"
 #include "tls.h"
 #include "worker.h"
 
@@ -33,7 +34,7 @@
  * a client that connects and says nothing costs no accept until then.
  * Its deadline starts when it is accepted, this much later at most.
  */
-#define DEFER_ACCEPT_S 1
+#define DEFER_ACCEPT_S SERVER_DEFER_ACCEPT_S
 #define MAX_WORKERS 64
 /*
  * Descriptors kept free beyond those counted in fd_reserve, for what the
@@ -63,40 +64,103 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/*
- * Over the total cap a connection is accepted and closed at once, so it
- * neither waits in the backlog nor costs a handshake; so is one more from
- * an address that already holds its share.
- */
-int
-server_admit(struct server *srv, const struct sockaddr *peer, int *counted,
-    int *slow_down, const char **why)
+/* One more in max_connections, unless all are taken. */
+static int
+take_slot(struct server *srv)
 {
 	size_t max = (size_t)atomic_load(&srv->max_connections);
+
+	if (atomic_fetch_add(&srv->nconns, 1) >= max) {
+		atomic_fetch_sub(&srv->nconns, 1);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Over the total cap a connection is accepted and closed at once (unless
+ * the worker makes room: worker.c), so it neither waits in the backlog
+ * nor costs a handshake; so is one more from an address that already
+ * holds its share.
+ */
+enum admit
+server_admit(struct server *srv, const struct sockaddr *peer, int *counted,
+    int *slow_down)
+{
 	enum limit_verdict v;
 
 	*counted = *slow_down = 0;
-	if (atomic_fetch_add(&srv->nconns, 1) >= max) {
-		atomic_fetch_sub(&srv->nconns, 1);
-		*why = "over the connection cap: closed";
-		return 0;
-	}
+	if (!take_slot(srv))
+		return ADMIT_FULL;
 	pthread_mutex_lock(&srv->lock);
 	v = limits_admit(srv->limits, peer, now_seconds());
 	pthread_mutex_unlock(&srv->lock);
 	switch (v) {
 	case LIMIT_OK:
 		*counted = 1;
-		return 1;
+		return ADMIT_OK;
 	case LIMIT_RATE:
 		*slow_down = 1; /* answered 44 / an error item */
-		return 1;
+		return ADMIT_OK;
 	case LIMIT_CONCURRENT:
 		break;
 	}
 	atomic_fetch_sub(&srv->nconns, 1);
-	*why = "too many connections from this address: closed";
-	return 0;
+	return ADMIT_ADDRESS;
+}
+
+enum admit
+server_admit_pending(struct server *srv, const struct sockaddr *peer,
+    int *counted)
+{
+	enum limit_verdict v;
+
+	*counted = 0;
+	if (!take_slot(srv))
+		return ADMIT_FULL;
+	pthread_mutex_lock(&srv->lock);
+	v = limits_hold(srv->limits, peer, now_seconds());
+	pthread_mutex_unlock(&srv->lock);
+	if (v == LIMIT_OK) {
+		*counted = 1;
+		return ADMIT_OK;
+	}
+	atomic_fetch_sub(&srv->nconns, 1);
+	return ADMIT_ADDRESS;
+}
+
+enum admit
+server_admit_client(struct server *srv, const struct sockaddr *from,
+    int from_counted, const struct sockaddr *to, int *counted,
+    int *slow_down)
+{
+	enum limit_verdict v;
+
+	*counted = *slow_down = 0;
+	pthread_mutex_lock(&srv->lock);
+	if (from_counted)
+		limits_release(srv->limits, from);
+	v = limits_admit(srv->limits, to, now_seconds());
+	pthread_mutex_unlock(&srv->lock);
+	switch (v) {
+	case LIMIT_OK:
+		*counted = 1;
+		return ADMIT_OK;
+	case LIMIT_RATE:
+		*slow_down = 1;
+		return ADMIT_OK;
+	case LIMIT_CONCURRENT:
+		break;
+	}
+	atomic_fetch_sub(&srv->nconns, 1);
+	return ADMIT_ADDRESS;
+}
+
+int
+server_pressure(struct server *srv)
+{
+	return pace_pressure(atomic_load(&srv->nconns),
+	    (size_t)atomic_load(&srv->max_connections));
 }
 
 void

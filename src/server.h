@@ -86,13 +86,50 @@ struct snapshot *server_snapshot(struct server *srv);
 SSL_CTX *server_ssl_ctx(struct server *srv);
 
 /*
- * Decides about a new connection before any byte is read (any thread):
- * 1 to serve it (*counted and *slow_down set), 0 when it must be closed
- * at once, with why saying why (over the total cap, or too many open
- * from its address).
+ * Seconds the kernel holds a new connection until its first byte comes
+ * (TCP_DEFER_ACCEPT); a connection accepted with nothing to read has
+ * been silent this long already.
  */
-int server_admit(struct server *srv, const struct sockaddr *peer,
-    int *counted, int *slow_down, const char **why);
+#define SERVER_DEFER_ACCEPT_S 1
+
+enum admit {
+	ADMIT_OK,
+	ADMIT_FULL,    /* max_connections are open (all workers) */
+	ADMIT_ADDRESS, /* max_per_address are open from its address */
+};
+
+/*
+ * Decides about a new connection before any byte is read (any thread):
+ * ADMIT_OK to serve it (*counted and *slow_down set); else it must be
+ * closed at once, or room made for it (ADMIT_FULL).
+ */
+enum admit server_admit(struct server *srv, const struct sockaddr *peer,
+    int *counted, int *slow_down);
+
+/*
+ * The same for a connection whose PROXY header is still to come: it
+ * counts against max_connections and, under the address that connected
+ * (the proxy's), against max_per_address, but is charged no request of
+ * the rate (that is its client's, once known). *counted as above.
+ */
+enum admit server_admit_pending(struct server *srv, const struct sockaddr *peer,
+    int *counted);
+
+/*
+ * Its header read: the connection moves from the proxy's address (from,
+ * counted there if from_counted) to its client's (to), whose limits then
+ * apply, rate included. Its place in max_connections is kept; on
+ * ADMIT_ADDRESS it is given up (the caller closes the connection).
+ */
+enum admit server_admit_client(struct server *srv, const struct sockaddr *from,
+    int from_counted, const struct sockaddr *to, int *counted,
+    int *slow_down);
+
+/*
+ * Whether the server is under pressure: more than PACE_PRESSURE_PERCENT
+ * of max_connections open (any thread; an atomic read).
+ */
+int server_pressure(struct server *srv);
 
 /*
  * A connection admitted by server_admit has ended (any thread); peer,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -20,28 +21,87 @@
 
 #define ACCEPT_PAUSE_MS 100
 #define STOP_GRACE_MS 10000 /* answers in flight get this long on SIGTERM */
-#define TRIM_AFTER_S 1      /* idle this long: free memory goes back */
+#define TRIM_AFTER_S 1      /* quiet this long: free memory goes back */
+#define TRIM_PEAK_MIN 64    /* connections at once worth a trim after */
 #define ACCEPT_BATCH 64     /* connections accepted in one turn, at most */
+
+static void
+refusals_arm(struct worker *w)
+{
+	struct timeval tv = {REFUSALS_WINDOW_MS / 1000,
+	    (REFUSALS_WINDOW_MS % 1000) * 1000};
+
+	evtimer_add(w->refusals_ev, &tv);
+}
+
+/*
+ * Each worker owns its connections (SO_REUSEPORT: the kernel hashes each
+ * new connection to one worker's listener), so each makes room among its
+ * own: when the shared count is at the cap, the worker that accepted the
+ * newcomer closes its own oldest idle pre-request connection, and a
+ * worker that has none refuses. No lock and no message between workers:
+ * the hash spreads a flood of silent sockets evenly, so a worker with
+ * none of them is one whose slots all hold clients being served, and
+ * turning the newcomer away is then what the cap is for. A few tries,
+ * since another worker may take the freed place first.
+ */
+#define ROOM_TRIES 4
+
+int
+worker_make_room(struct worker *w)
+{
+	struct evict_item *it = evict_pick(&w->idle, conn_clock_ms());
+
+	if (it == NULL)
+		return 0;
+	if (refusals_evicted(&w->refusals, conn_clock_ms()))
+		refusals_arm(w);
+	it->close(it); /* off the list, and its place given back */
+	return 1;
+}
+
+void
+worker_refuse(struct worker *w, struct listener *l, int fd,
+    const struct sockaddr *peer, enum refusal why)
+{
+	if (refusals_add(&w->refusals, why, conn_clock_ms())) {
+		struct timespec none = {0, 0};
+		char note[80];
+
+		snprintf(note, sizeof(note), "%s: closed", refusal_reason(why));
+		log_access(l->gemini ? "gemini" : "gopher", peer, "", 0, 0, 0,
+		    &none, note);
+		refusals_arm(w);
+	}
+	close(fd);
+}
+
+void
+worker_serve(struct worker *w, struct listener *l, int fd,
+    const struct sockaddr *peer, int counted, int slow_down)
+{
+	if (l->gemini)
+		gemini_accept(w, l, fd, peer, counted, slow_down);
+	else
+		gopher_accept(w, l, fd, peer, counted, slow_down);
+}
 
 void
 worker_dispatch(struct worker *w, struct listener *l, int fd,
     const struct sockaddr *peer)
 {
-	const char *why = NULL;
 	int counted, slow;
+	enum admit a;
 
-	if (!server_admit(w->srv, peer, &counted, &slow, &why)) {
-		struct timespec none = {0, 0};
-
-		log_access(l->gemini ? "gemini" : "gopher", peer, "", 0, 0, 0,
-		    &none, why);
-		close(fd);
+	for (int i = 0; (a = server_admit(w->srv, peer, &counted, &slow)) ==
+	    ADMIT_FULL && i < ROOM_TRIES && worker_make_room(w); i++)
+		;
+	if (a != ADMIT_OK) {
+		worker_refuse(w, l, fd, peer, a == ADMIT_FULL ? REFUSED_FULL
+							      : REFUSED_ADDRESS);
 		return;
 	}
-	if (l->gemini)
-		gemini_accept(w, l, fd, peer, counted, slow);
-	else
-		gopher_accept(w, l, fd, peer, counted, slow);
+	worker_serve(w, l, fd, peer, counted, slow);
 }
 
 static void
@@ -152,32 +212,73 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(w->stop_deadline, &tv);
 }
 
+/*
+ * Memory goes back after a crowd has gone, not only once nobody is left:
+ * with a steady trickle of clients (or one slow one) a worker is never
+ * idle, and a flood's memory would stay for good. Worth a trim: the count
+ * is down to a quarter of a peak of at least TRIM_PEAK_MIN, or to none.
+ */
+static int
+worth_trim(const struct worker *w)
+{
+	size_t open = w->nconns + w->npending;
+
+	return open == 0 || (w->peak >= TRIM_PEAK_MIN && open <= w->peak / 4);
+}
+
 void
 worker_conn_ended(struct worker *w)
 {
 	struct timeval tv = {TRIM_AFTER_S, 0};
 
-	if (w->nconns + w->npending > 0)
+	if (w->stopping) {
+		if (w->nconns + w->npending == 0)
+			event_base_loopbreak(w->base);
 		return;
-	if (w->stopping)
-		event_base_loopbreak(w->base);
-	else if (!evtimer_pending(w->trim, NULL))
+	}
+	if (worth_trim(w) && !evtimer_pending(w->trim, NULL))
 		evtimer_add(w->trim, &tv);
 }
 
+void
+worker_conn_started(struct worker *w)
+{
+	if (w->nconns + w->npending > w->peak)
+		w->peak = w->nconns + w->npending;
+}
+
 /*
- * Idle for a while: the memory a burst needed goes back to the system.
- * Each thread allocates from its own malloc arena, and glibc returns an
- * arena's free pages only when asked (docs/ROBUSTNESS.md: without this,
- * waves of slow clients left RSS a little higher after each).
+ * A while after a crowd has gone: the memory it needed goes back to the
+ * system. Each thread allocates from its own malloc arena, and glibc
+ * returns an arena's free pages only when asked (docs/ROBUSTNESS.md:
+ * without this, waves of slow clients left RSS a little higher after
+ * each; without the peak, a flood's memory stayed while one client was
+ * left). At most once a TRIM_AFTER_S.
  */
 static void
 trim_memory(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 
-	if (w->nconns + w->npending == 0)
-		malloc_trim(0);
+	if (!worth_trim(w))
+		return;
+	malloc_trim(0);
+	w->peak = w->nconns + w->npending;
+}
+
+/* The second's summary of refused connections (refusals.h). */
+static void
+refusals_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	char line[300];
+	int again;
+
+	if (refusals_flush(&w->refusals, conn_clock_ms(), line, sizeof(line),
+	    &again))
+		log_warn("%s", line);
+	if (again)
+		refusals_arm(w);
 }
 
 static void
@@ -226,7 +327,8 @@ worker_init(struct worker *w, struct server *srv, int id)
 	    (w->resume = evtimer_new(w->base, resume_accepting, w)) == NULL ||
 	    (w->stop_deadline = evtimer_new(w->base, stop_now, w)) == NULL ||
 	    (w->flush = event_new(w->base, -1, 0, flush_log, w)) == NULL ||
-	    (w->trim = evtimer_new(w->base, trim_memory, w)) == NULL)
+	    (w->trim = evtimer_new(w->base, trim_memory, w)) == NULL ||
+	    (w->refusals_ev = evtimer_new(w->base, refusals_due, w)) == NULL)
 		return -1;
 	event_add(w->wake, NULL);
 	for (size_t i = 0; i < w->nlisteners; i++) {
@@ -247,6 +349,8 @@ worker_main(void *arg)
 
 	log_buffer(schedule_flush, w);
 	event_base_dispatch(w->base);
+	refusals_due(-1, 0, w); /* what the last second refused */
+	gemini_worker_done();
 	log_flush();
 	log_buffer(NULL, NULL);
 	server_worker_done(w->srv);
@@ -275,7 +379,7 @@ void
 worker_free(struct worker *w)
 {
 	struct event *evs[] = {w->wake, w->resume, w->stop_deadline, w->flush,
-	    w->trim};
+	    w->trim, w->refusals_ev};
 
 	if (w->started)
 		pthread_join(w->thread, NULL);

@@ -15,6 +15,8 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "evict.h"
+#include "refusals.h"
 
 struct server;
 struct conn;
@@ -43,8 +45,13 @@ struct worker {
 	size_t nlisteners;
 	struct conn *conns;       /* open connections */
 	size_t nconns;
+	size_t peak;              /* nconns + npending at most, since a trim */
 	struct pending *pending;  /* PROXY headers being read */
 	size_t npending;
+	/* Pre-request connections and pending ones, oldest first. */
+	struct evict_list idle;
+	struct refusals refusals; /* turned away this second */
+	struct event *refusals_ev; /* ... and the summary line's time */
 	struct event *resume;     /* accepting again after EMFILE */
 	struct event *flush;      /* the log lines of this turn */
 	struct event *trim;       /* memory back to the system when idle */
@@ -71,14 +78,37 @@ void worker_stop(struct worker *w);
 /* Waits for w's thread and frees what w holds. */
 void worker_free(struct worker *w);
 
-/* A connection of w has ended: a stopping worker may now be done. */
+/* A connection (or a pending one) of w has begun: counted in w->peak. */
+void worker_conn_started(struct worker *w);
+
+/*
+ * A connection of w has ended: a stopping worker may now be done, and
+ * after a crowd, memory goes back (a trim, a second later).
+ */
 void worker_conn_ended(struct worker *w);
 
 /*
- * A client with its address settled (after the PROXY header, if any):
- * admitted by the limits, then handed to its protocol.
+ * A client accepted on a plain listener: admitted by the limits (making
+ * room when the server is full), then handed to its protocol.
  */
 void worker_dispatch(struct worker *w, struct listener *l, int fd,
     const struct sockaddr *peer);
+
+/* A client admitted already (server_admit_client): to its protocol. */
+void worker_serve(struct worker *w, struct listener *l, int fd,
+    const struct sockaddr *peer, int counted, int slow_down);
+
+/*
+ * Over max_connections: closes w's oldest idle pre-request connection to
+ * make room. Returns 0 when w has none to close.
+ */
+int worker_make_room(struct worker *w);
+
+/*
+ * Closes fd, turned away for why: logged at once if it is the first in a
+ * second, else counted in the next summary line (refusals.h).
+ */
+void worker_refuse(struct worker *w, struct listener *l, int fd,
+    const struct sockaddr *peer, enum refusal why);
 
 #endif
