@@ -134,6 +134,30 @@ def main():
                      val(m.get("sigterm_after_flood_seconds")),
                      val(m.get("first_load_stop_seconds")),
                      val(m.get("nofile_cap"))))
+    for m in runs:  # test_floods.py
+        if "paced_gopher_bytes" in m:
+            print("paced readers at 400 kbit/s (%s): Gopher %s bytes in %s s,"
+                  " Gemini %s bytes in %s s; a 100 B/s reader cut after %s s"
+                  " with %s bytes" % (
+                      m.get("label", m.get("file")),
+                      val(m.get("paced_gopher_bytes")),
+                      val(m.get("paced_gopher_seconds")),
+                      val(m.get("paced_gemini_bytes")),
+                      val(m.get("paced_gemini_seconds")),
+                      val(m.get("slow_reader_seconds")),
+                      val(m.get("slow_reader_bytes"))))
+        if "stalled_rss_holding_kb" in m:
+            print("1024 stalled readers: VmRSS %s before, %s holding, %s "
+                  "after they left" % (kb(m.get("stalled_rss_before_kb")),
+                                       kb(m.get("stalled_rss_holding_kb")),
+                                       kb(m.get("stalled_rss_after_kb"))))
+        if "flood_normal_requests" in m:
+            print("silent flood: %s connections opened; %s of %s normal "
+                  "requests failed; refusals: %s in %s log lines"
+                  % (val(m.get("flood_opened")),
+                     val(m.get("flood_normal_failed")),
+                     val(m.get("flood_normal_requests")),
+                     val(m.get("refusals")), val(m.get("refusal_lines"))))
     logs = sorted(glob.glob(os.path.join(fuzz_dir, "*.log")))
     fz = []
     for path in logs:
