@@ -4,13 +4,19 @@
  * (bench/memory.sh; issue 6, "Memory").
  *
  *   hold -m MODE -p PORT [-a 127.0.0.1|::1] [-n N] [-t SEC] [-h SEC]
- *        [-c INFLIGHT] [-r PER_SEC]
+ *        [-c INFLIGHT] [-r PER_SEC] [-q REQUEST]
  *
  * MODE is what each connection does, then holds:
  *   tls-idle     the TLS handshake, then nothing
  *   tls-partial  the handshake, then "gemini://localhost/" without CRLF
  *   tcp-partial  connect, then the Gopher selector "/2013" without newline
  *   tcp-idle     connect, nothing else
+ *   tls-stall    the handshake, then the request line REQUEST (-q, CRLF
+ *                added; default gemini://localhost/), then never reads
+ *                the answer: a 2 KB receive buffer and a 1200-byte MSS
+ *                (a real network's; loopback's 64 KB MSS would let the
+ *                kernel take the whole answer)
+ *   tcp-stall    the same without TLS (-q: a Gopher selector, default /)
  *
  * At most N connections (default 10000) are open at once, at most -c
  * (default 128) still connecting or handshaking, at most -r (default
@@ -58,19 +64,22 @@ struct mode {
 	const char *name;
 	int tls;
 	const char *payload; /* NULL: nothing is sent */
+	int stall;           /* a full request, then the answer never read */
 };
 
-static const struct mode modes[] = {
-	{"tls-idle", 1, NULL},
-	{"tls-partial", 1, "gemini://localhost/"},
-	{"tcp-partial", 0, "/2013"},
-	{"tcp-idle", 0, NULL},
+static struct mode modes[] = {
+	{"tls-idle", 1, NULL, 0},
+	{"tls-partial", 1, "gemini://localhost/", 0},
+	{"tcp-partial", 0, "/2013", 0},
+	{"tcp-idle", 0, NULL, 0},
+	{"tls-stall", 1, "gemini://localhost/\r\n", 1},
+	{"tcp-stall", 0, "/\r\n", 1},
 };
 
 static volatile sig_atomic_t stop;
 
 static struct hc *conns;
-static const struct mode *mode;
+static struct mode *mode;
 static SSL_CTX *ctx;
 static int ep;
 static struct sockaddr_storage dst;
@@ -98,8 +107,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: hold -m tls-idle|tls-partial|tcp-partial|"
-	    "tcp-idle -p PORT [-a 127.0.0.1|::1] [-n N] [-t SEC] [-h SEC] "
-	    "[-c INFLIGHT] [-r PER_SEC]\n");
+	    "tcp-idle|tls-stall|tcp-stall -p PORT [-a 127.0.0.1|::1] [-n N] "
+	    "[-t SEC] [-h SEC] [-c INFLIGHT] [-r PER_SEC] [-q REQUEST]\n");
 	exit(2);
 }
 
@@ -215,8 +224,9 @@ now_held(long i)
 	conns[i].st = HELD;
 	inflight--;
 	held++;
-	/* Only an EOF or a reset is expected from here (or TLS tickets). */
-	watch(i, EPOLLIN | EPOLLRDHUP);
+	/* Only an EOF or a reset is expected from here (or TLS tickets);
+	 * a stalled reader hears only of the reset (EPOLLERR, always on). */
+	watch(i, mode->stall ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP);
 }
 
 static int
@@ -234,6 +244,12 @@ start(long i)
 		return -1;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (mode->stall) {
+		int rcv = 2048, mss = 1200;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss));
+	}
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->st = CONNECTING;
@@ -397,7 +413,12 @@ step(long i)
 		return;
 	case HELD:
 		if (c->events & EPOLLOUT)
-			watch(i, EPOLLIN | EPOLLRDHUP);
+			watch(i, mode->stall ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP);
+		if (mode->stall) {
+			errno = 0;
+			fail(i, "stalled connection closed by the server");
+			return;
+		}
 		drain(i);
 		return;
 	}
@@ -406,7 +427,8 @@ step(long i)
 int
 main(int argc, char **argv)
 {
-	const char *addr = "127.0.0.1", *mname = NULL;
+	const char *addr = "127.0.0.1", *mname = NULL, *request = NULL;
+	static char line[2048];
 	long n = 10000, limit = 60, hold_s = 10, max_inflight = 128;
 	long rate = 4000, port = -1, next = 0, attempts = 0, max_attempts;
 	struct epoll_event evs[512];
@@ -414,7 +436,7 @@ main(int argc, char **argv)
 	double t0, t_held = 0, hold_until = 0, t;
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "m:p:a:n:t:h:c:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:p:a:n:t:h:c:r:q:")) != -1) {
 		switch (opt) {
 		case 'm': mname = optarg; break;
 		case 'p': port = number(optarg, 1, 65535); break;
@@ -424,6 +446,7 @@ main(int argc, char **argv)
 		case 'h': hold_s = number(optarg, 0, 3600); break;
 		case 'c': max_inflight = number(optarg, 1, 10000); break;
 		case 'r': rate = number(optarg, 1, 1000000); break;
+		case 'q': request = optarg; break;
 		default: usage();
 		}
 	}
@@ -432,8 +455,13 @@ main(int argc, char **argv)
 	for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++)
 		if (strcmp(mname, modes[k].name) == 0)
 			mode = &modes[k];
-	if (mode == NULL)
+	if (mode == NULL || (request != NULL && !mode->stall) ||
+	    (request != NULL && strlen(request) > sizeof(line) - 3))
 		usage();
+	if (request != NULL) {
+		snprintf(line, sizeof(line), "%s\r\n", request);
+		mode->payload = line;
+	}
 	if (set_address(addr, (int)port) == -1) {
 		fprintf(stderr, "hold: %s: only 127.0.0.1 or ::1\n", addr);
 		return 2;

@@ -6,11 +6,14 @@
 #  2. a 10,000-post capsule loads and renders in under 1 s, and its
 #     snapshot takes no more than 3x the tree's size on disk;
 #  3. a reload (SIGHUP) does not double peak memory for longer than the
-#     swap.
+#     swap;
+#  5. N_STALL (1,024) clients that stop reading a 57 KB page cost under
+#     20 MB, and the memory goes back when they leave (issue 13).
 #
 #   sudo sh bench/memory.sh        # about a minute
 #
 # Knobs (environment): CAPSULED (./capsuled), N (10000 connections),
+# N_STALL (1024 stalled readers in part 5; 0 skips it),
 # POSTS (10000), SIZES (the longer posts of part 4, as gen_tree.py's
 # --paras ranges: "10-12 60-70"; empty to skip), OUT (a directory to keep the logs and samples in;
 # default: a temporary one, removed). Needs python3 (the tree generator
@@ -325,6 +328,59 @@ for paras in $SIZES; do
 done
 rm -rf "$W/tree"
 
+# ------------------------------------------------ 5. stalled readers
+# Clients that ask for a 57 KB page and never read it (bench/hold.c's
+# stall modes: a 2 KB receive buffer, a 1200-byte MSS), N_STALL at once,
+# then gone. Target (issue 13): 1,024 of them cost under 20 MB, and the
+# memory goes back once they leave. Part of its own: a fresh capsuled on
+# a copy of the bundled capsule with one long post added.
+N_STALL=${N_STALL:-1024}
+STALL_ROWS=$W/stall.md
+: >"$STALL_ROWS"
+stall_mode() { # MODE REQUEST gemini|gopher
+	start_caps "$W/stall"
+	port=$GEM_PORT
+	[ "$3" = gopher ] && port=$GOPH_PORT
+	sleep 1.5 # the start's own memory trimmed
+	base=$(rss "$CAPS")
+	"$HOLD" -m "$1" -q "$2" -p "$port" -n "$N_STALL" -t 60 -h 90 \
+	    >"$W/hold.out" 2>"$W/hold.err" &
+	HOLDP=$!
+	until_ok 650 sh -c "grep -q '^held' '$W/hold.out' || ! kill -0 $HOLDP 2>/dev/null" || true
+	ok=1
+	grep -q '^held' "$W/hold.out" || ok=0
+	sleep 1
+	holding=$(rss "$CAPS")
+	kill -TERM "$HOLDP" 2>/dev/null || true
+	wait "$HOLDP" 2>/dev/null || true
+	HOLDP=""
+	# A worker trims a second after the crowd has gone.
+	sleep 2.5
+	after=$(rss "$CAPS")
+	per=$(kib_per "$base" "$holding" "$N_STALL")
+	verdict=$(awk -v p="$per" 'BEGIN { print (p <= 20) ? "met" : "missed" }')
+	[ "$ok" = 1 ] || verdict="INCOMPLETE ($(tail -1 "$W/hold.err"))"
+	say "  $1: RSS $base -> $holding kB holding, $after kB after: $per KiB each"
+	printf '%s\n' "| $1 ($3) | $base | $holding | $per | $after (+$((after - base))) | $verdict |" >>"$STALL_ROWS"
+	stop_caps
+}
+if [ "$N_STALL" -gt 0 ]; then
+	say "5. $N_STALL readers that stop reading a 57 KB page"
+	rm -rf "$W/stall"
+	cp -r "$ROOT/capsule" "$W/stall"
+	mkdir -p "$W/stall/posts/2024/05"
+	{
+		printf -- '---\ntitle: Long\ndate: 2024-05-05\nslug: long\n---\n'
+		i=0
+		while [ $i -lt 890 ]; do
+			printf 'Line %d of the long post, with some words to fill it up nicely.\n' $i
+			i=$((i + 1))
+		done
+	} >"$W/stall/posts/2024/05/long.gmi"
+	stall_mode tls-stall gemini://localhost/2024/05/long.gmi gemini
+	stall_mode tcp-stall /2024/05/long.txt gopher
+fi
+
 # ------------------------------------------------ the table
 cat <<EOF
 
@@ -371,4 +427,15 @@ if [ -s "$SIZE_ROWS" ]; then
 | 1-4 (part 2) | $((TREE / POSTS)) | $((TREE / 1024)) kB | $TREE_BLK kB | $LOAD_MS ms | +$GROWTH kB | ${RATIO}x | ${BRATIO}x | $(within3 "$RATIO") |
 EOF
 	cat "$SIZE_ROWS"
+fi
+
+if [ -s "$STALL_ROWS" ]; then
+	cat <<EOF
+
+5. $N_STALL clients that stop reading a 57 KB page (target: under 20 MB for 1,024, 20 KiB each; and the memory back once they leave):
+
+| mode (port) | RSS before kB | RSS holding kB | KiB/conn | after they left kB | verdict |
+|---|---|---|---|---|---|
+EOF
+	cat "$STALL_ROWS"
 fi
