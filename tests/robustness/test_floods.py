@@ -631,6 +631,7 @@ def main():
         findings = []
         for s in rlib.STARTED:
             findings += rlib.sanitizer_lines(s.snapshot_lines())
+        MET.set("sanitizer_findings", len(findings))
         runner.run("no sanitizer report on stderr",
                    lambda: check(not findings, "\n".join(findings[:20])))
         shutil.rmtree(TMP, ignore_errors=True)
