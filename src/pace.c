@@ -11,11 +11,18 @@ pace_start(struct pace *p, long now_ms)
 	p->acked = 0;
 }
 
+/*
+ * A quarter of the timeout, so a stall is seen a quarter late at most;
+ * never more than the grace, so the minimum rate is looked at soon
+ * enough whatever the timeout (an ioctl a check: nothing).
+ */
 long
 pace_interval(int timeout_ms)
 {
 	long q = timeout_ms / 4;
 
+	if (q > PACE_RATE_GRACE_MS)
+		q = PACE_RATE_GRACE_MS;
 	return q < MIN_INTERVAL_MS ? MIN_INTERVAL_MS : q;
 }
 

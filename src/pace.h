@@ -52,14 +52,16 @@ void pace_start(struct pace *p, long now_ms);
  * A check at now_ms, with acked bytes of the answer acknowledged by the
  * client so far and timeout_ms the write timeout. More acknowledged than
  * at the last check counts as progress now (so a stall is seen between
- * timeout_ms and a quarter more after the client's last byte, the
- * interval between checks). *next_ms: when to check again, for
- * PACE_GOING.
+ * timeout_ms and one interval between checks more after the client's
+ * last byte). *next_ms: when to check again, for PACE_GOING.
  */
 enum pace_verdict pace_check(struct pace *p, long now_ms, size_t acked,
     int timeout_ms, long *next_ms);
 
-/* The first check after pace_start, in ms: a quarter of the timeout. */
+/*
+ * The interval between checks, in ms: a quarter of the timeout, at most
+ * PACE_RATE_GRACE_MS.
+ */
 long pace_interval(int timeout_ms);
 
 /* Whether open connections out of max put the server under pressure. */

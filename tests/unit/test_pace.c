@@ -109,6 +109,8 @@ test_interval(void **state)
 	(void)state;
 	assert_int_equal(pace_interval(10000), 2500);
 	assert_int_equal(pace_interval(1000), 250);
+	/* A long timeout still has the rate looked at every 5 s. */
+	assert_int_equal(pace_interval(60000), 5000);
 	/* A tiny timeout is not a busy loop. */
 	assert_int_equal(pace_interval(1), 50);
 }
