@@ -3,6 +3,8 @@
 
 usage: gen_tree.py N DIR [--seed S] [--home-posts K] [--drafts D]
                          [--years FIRST-LAST] [--paras MIN-MAX]
+                         [--tags-per-post K] [--distinct-tags D]
+                         [--links-per-post L] [--body-bytes B]
                          [--manifest FILE] [--quiet]
 
 DIR gets site.yaml, pages/ (about.gmi, colophon.gmi) and N published posts
@@ -19,6 +21,14 @@ fixture uses ("2024-03-15", "2024-03-15 10:00", "... 10:00:00",
 time, so the newest-first order is fully determined. Most files live under
 posts/YYYY/MM/, some under posts/YYYY/ or posts/archive/NN/ with a `slug:`
 key: the served path comes from the date and slug, never the directory.
+
+The load benchmark (bench/load.sh) grows one dimension at a time with
+the last four options, each of which changes nothing unless given:
+--tags-per-post K gives every post K tags out of a pool of D
+(--distinct-tags, default K), post i taking the D-ring's K tags from
+i*K on, so N*K >= D uses them all; --links-per-post L appends L link
+lines to every body (remote, local and Gopher ones); --body-bytes B
+appends paragraphs to every body until it holds about B bytes.
 
 The manifest (default DIR/manifest.json; capsuled only reads posts/, pages/
 and site.yaml) records, newest first, every published post: its path,
@@ -154,6 +164,56 @@ def yaml_str(s):
     return json.dumps(s, ensure_ascii=False)
 
 
+def grow(posts, seed, tags_per_post=None, distinct_tags=None,
+         links_per_post=None, body_bytes=None):
+    """The load benchmark's dimensions, from a generator of their own, so
+    that without them the tree is the default one byte for byte."""
+    if tags_per_post is not None:
+        k = tags_per_post
+        d = distinct_tags or k
+        for p in posts:
+            p["tags"] = ["%s-%d" % (WORDS_ASCII[x % len(WORDS_ASCII)], x)
+                         for x in ((p["i"] * k + j) % d for j in range(k))]
+    if links_per_post:
+        for p in posts:
+            p["links"] = links_per_post
+    if body_bytes:
+        rb = random.Random(seed * 131 + 3)
+        # A stock of paragraphs, some words numbered so that the
+        # search index meets new words as the bodies grow.
+        stock = []
+        for k in range(64):
+            words = rb.choices(WORDS_ASCII + WORDS_UTF8, k=rb.randint(20, 60))
+            words[0] = "%s%d" % (words[0], k)
+            stock.append(" ".join(words).capitalize() + ".")
+        for p in posts:
+            p["body_bytes"] = body_bytes
+            p["stock"] = stock
+
+
+def extra_body(p):
+    """What grow() asked for, after the post's own paragraphs."""
+    out = []
+    for k in range(p.get("links", 0)):
+        kind = k % 3
+        if kind == 0:
+            out.append("=> gemini://example.org/%d/%s Link %d" %
+                       (p["i"], WORDS_ASCII[k % len(WORDS_ASCII)], k))
+        elif kind == 1:
+            out.append("=> /%04d/ Local link %d" % (p["year"], k))
+        else:
+            out.append("=> gopher://example.org/0/n%d.txt" % k)
+    size, n = 0, 0
+    while size < p.get("body_bytes", 0):
+        para = p["stock"][(p["i"] + n) % len(p["stock"])]
+        if n % 7 == 0:
+            para = "w%dx%d " % (p["i"], n) + para
+        out += [para, ""]
+        size += len(para.encode("utf-8")) + 2
+        n += 1
+    return out
+
+
 def post_text(p, r):
     fm = ["---", "title: %s" % yaml_str(p["title"]),
           "date: %s" % date_string(p)]
@@ -181,6 +241,7 @@ def post_text(p, r):
                      r.choice(WORDS_ASCII), ""]
         if r.random() < 0.1:
             body += ["```", "  preformatted %d" % p["i"], "```", ""]
+    body += extra_body(p)
     return "\n".join(fm) + "\n" + "\n".join(body)
 
 
@@ -199,10 +260,11 @@ def file_path(p, root):
 
 
 def write_tree(n, root, seed=1, home_posts=20, drafts=None,
-               years=(2000, 2025), manifest=None, paras=(1, 4)):
+               years=(2000, 2025), manifest=None, paras=(1, 4), **dims):
     if drafts is None:
         drafts = max(1, n // 500)
     posts = gen(n, seed, drafts, years[0], years[1], paras)
+    grow(posts, seed, **dims)
     r = random.Random(seed * 7919 + 1)
     os.makedirs(root, exist_ok=True)
     with open(os.path.join(root, "site.yaml"), "w", encoding="utf-8") as f:
@@ -278,6 +340,10 @@ def main(argv):
     ap.add_argument("--manifest", default=None,
                     help="where to write the manifest "
                          "(default DIR/manifest.json)")
+    ap.add_argument("--tags-per-post", type=int, default=None)
+    ap.add_argument("--distinct-tags", type=int, default=None)
+    ap.add_argument("--links-per-post", type=int, default=None)
+    ap.add_argument("--body-bytes", type=int, default=None)
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     if a.n < 0:
@@ -298,7 +364,11 @@ def main(argv):
         ap.error("%s already holds posts/; give an empty or new directory"
                  % a.dir)
     man = write_tree(a.n, a.dir, a.seed, a.home_posts, a.drafts,
-                     (first, last), a.manifest, (plo, phi))
+                     (first, last), a.manifest, (plo, phi),
+                     tags_per_post=a.tags_per_post,
+                     distinct_tags=a.distinct_tags,
+                     links_per_post=a.links_per_post,
+                     body_bytes=a.body_bytes)
     if not a.quiet:
         print("%d posts (+%d drafts) over %d years, %d months in %s" % (
             a.n, len(man["drafts"]), len(man["years"]), len(man["months"]),
