@@ -25,7 +25,7 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lunistring \
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 
 # Pure modules: no sockets, no libevent; unit-tested and fuzzed directly.
-PURE = utf8 buf pool ytree diag date frontmatter url selector proxy gemtext wrap \
+PURE = utf8 buf pool ytree diag date clean frontmatter url selector proxy gemtext wrap \
        limits gemwrite html2gemtext markdown \
        site tags search route render_gemini render_gopher
 # Client addresses as counted, logged and anonymised; whole log lines;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clean.h"
 #include "frontmatter.h"
 #include "markdown.h"
 #include "search.h"
@@ -127,16 +128,17 @@ slug_ok(const char *s)
 /*
  * Parses front matter and checks the body; on success hands back the meta
  * and the body as gemtext in the site's texts: a copy, or for markdown its
- * conversion. The whole file must be UTF-8.
+ * conversion, cleaned of controls (clean.h) once for every renderer. The
+ * whole file must be UTF-8. data is the file, which this may change.
  */
 static int
-parse_file(const char *path, const char *data, size_t len, int flags,
+parse_file(const char *path, char *data, size_t len, int flags,
     int markdown, struct site *site, struct post_meta *meta,
     const char **body, size_t *body_len, struct diags *d)
 {
 	struct fm_error err;
 	struct buf b;
-	const char *text;
+	char *text;
 	size_t off, bad, n;
 	unsigned line, col, body_line;
 
@@ -159,6 +161,8 @@ parse_file(const char *path, const char *data, size_t len, int flags,
 		text = b.len ? b.data : "";
 		n = b.len;
 	}
+	if (n > 0)
+		n = clean_body(text, n);
 	*body = b.failed ? NULL : site_keep_text(site, text, n);
 	*body_len = n;
 	buf_free(&b);

@@ -5,22 +5,20 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clean.h"
 #include "search.h"
 #include "tags.h"
 #include "wrap.h"
 
 /*
- * Appends s with every control byte turned into a space: titles and tags
- * come from front matter and must never break a gemtext line.
+ * Appends s with every control (clean.h: C1's 8-bit CSI too) a space:
+ * titles and tags come from front matter and must never break a gemtext
+ * line or reach a terminal as an escape.
  */
 static void
 put_clean(struct buf *b, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		buf_putc(b, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
-	}
+	clean_display(b, s, strlen(s));
 }
 
 /* A language tag list keeps only what a tag may hold. */
@@ -436,26 +434,30 @@ render_page(const struct site *s, const struct page *pg, struct routes *t)
 	return add(t, path, &b, 20, body_off);
 }
 
-/* XML text and attributes: escaped, every control byte a space. */
+/*
+ * XML text and attributes: cleaned as every display string (titles and
+ * terms hold no line ends, XML 1.0 no C0 controls, and a feed reader's
+ * terminal no C1), then escaped.
+ */
 static void
 put_xml(struct buf *b, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	struct buf c;
 
-		switch (c) {
+	buf_init(&c);
+	clean_display(&c, s, strlen(s));
+	if (c.failed)
+		b->failed = 1;
+	for (size_t i = 0; i < c.len; i++) {
+		switch (c.data[i]) {
 		case '&': buf_puts(b, "&amp;"); break;
 		case '<': buf_puts(b, "&lt;"); break;
 		case '>': buf_puts(b, "&gt;"); break;
 		case '"': buf_puts(b, "&quot;"); break;
-		default:
-			/* Titles and terms hold no line ends; XML 1.0 no controls. */
-			if (c < 0x20 || c == 0x7f)
-				buf_putc(b, ' ');
-			else
-				buf_putc(b, (char)c);
+		default: buf_putc(b, c.data[i]);
 		}
 	}
+	buf_free(&c);
 }
 
 static const struct date *

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clean.h"
 #include "gemtext.h"
 #include "search.h"
 #include "selector.h"
@@ -29,17 +30,23 @@ put_tail(struct buf *b, const struct gopher_opts *o)
 	buf_printf(b, "\t%s\t%d\r\n", o->host, o->port);
 }
 
-/* Selectors from content never carry a TAB, CR, LF or control byte. */
+/*
+ * Selectors from content never carry a TAB, CR, LF or other control
+ * (clean.h): its bytes are percent-encoded, a C1's two as well.
+ */
 static void
 put_selector(struct buf *b, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t len = strlen(s), k;
 
-		if (c < 0x20 || c == 0x7f)
-			buf_printf(b, "%%%02X", c);
-		else
-			buf_putc(b, (char)c);
+	for (size_t i = 0; i < len; i++) {
+		if ((k = clean_control_len(s + i, len - i)) == 0) {
+			buf_putc(b, s[i]);
+			continue;
+		}
+		for (; k > 0; k--, i++)
+			buf_printf(b, "%%%02X", (unsigned char)s[i]);
+		i--;
 	}
 }
 

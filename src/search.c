@@ -12,6 +12,7 @@
 #include <unistr.h>
 #include <uniwbrk.h>
 
+#include "clean.h"
 #include "gemtext.h"
 #include "site.h"
 #include "wrap.h"
@@ -537,35 +538,25 @@ struct plain {
 };
 
 /*
- * Appends s cleaned for a snippet: every control (C0, DEL, C1, U+2028,
- * U+2029) a space, runs of spaces one, none at the start. The text was
- * checked as UTF-8 when it was loaded.
+ * Appends s cleaned for a snippet: every control (clean.h) a space, runs
+ * of spaces one, none at the start. The text was checked as UTF-8 when
+ * it was loaded.
  */
 static void
 put_clean(struct plain *t, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = p[i];
-		size_t skip = 0;
+		char c = s[i];
+		size_t k = clean_control_len(s + i, len - i);
 
-		if (c < 0x20 || c == 0x7f)
+		if (k > 0) {
 			c = ' ';
-		else if (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
-		    p[i + 1] <= 0x9f)
-			skip = 1;
-		else if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
-		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
-			skip = 2;
-		if (skip) {
-			c = ' ';
-			i += skip;
+			i += k - 1;
 		}
 		if (c == ' ' && (t->len == 0 || t->s[t->len - 1] == ' '))
 			continue;
 		if (t->len < t->cap)
-			t->s[t->len++] = (char)c;
+			t->s[t->len++] = c;
 	}
 }
 

@@ -10,6 +10,8 @@
 #include <unistr.h>
 #include <uniwidth.h>
 
+#include "clean.h"
+
 /* Widths of ambiguous characters depend on the encoding libunistring is
  * told; every client we serve reads UTF-8. */
 #define WRAP_ENCODING "UTF-8"
@@ -39,15 +41,14 @@ wrap_decode(const char *s, size_t len, ucs4_t *uc)
 }
 
 /*
- * Characters that move the cursor or end a line in some client: C0, DEL,
- * C1 (U+0085 is a line end, U+009B a CSI) and the Unicode line and
- * paragraph separators. They never reach a Gopher line as they are.
+ * Characters that move the cursor or end a line in some client (clean.h:
+ * C0, DEL, C1, U+2028, U+2029). They never reach a Gopher line as they
+ * are.
  */
 static int
 wrap_is_control(ucs4_t uc)
 {
-	return uc < 0x20 || (uc >= 0x7F && uc <= 0x9F) || uc == 0x2028 ||
-	       uc == 0x2029;
+	return clean_is_control(uc);
 }
 
 /* A control counts as the space it is cleaned into. */

@@ -1,12 +1,17 @@
 /*
  * libFuzzer: gemtext, rendered both ways: a one-post site through the
- * Gemini and Gopher renderers (and so gemtext and wrap).
+ * Gemini and Gopher renderers (and so gemtext and wrap); and clean_body,
+ * as the loader runs it on every body once it is known to be UTF-8:
+ * what it leaves holds no control but TAB, LF and a CR before an LF, and
+ * is never longer.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clean.h"
+#include "utf8.h"
 #include "render_gemini.h"
 #include "render_gopher.h"
 #include "site.h"
@@ -30,6 +35,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct post *p;
 	const char *why;
 
+	/* The loader cleans files it has checked as UTF-8 (in invalid
+	 * bytes, dropping a control may join two bytes into a C1). */
+	if (utf8_valid((const char *)data, size, NULL)) {
+		char *c = malloc(size + 1);
+		size_t n;
+
+		memcpy(c, data, size);
+		n = clean_body(c, size);
+		if (n > size)
+			__builtin_trap();
+		for (size_t i = 0; i < n; i++) {
+			size_t k = clean_control_len(c + i, n - i);
+
+			if (k > 0 && c[i] != '\t' && c[i] != '\n' &&
+			    !(c[i] == '\r' && i + 1 < n && c[i + 1] == '\n') &&
+			    k != 3)
+				__builtin_trap();
+		}
+		free(c);
+	}
 	site_init(&s);
 	s.info.title = strdup("T");
 	s.info.lang = strdup("en");
