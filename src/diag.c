@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clean.h"
+#include "utf8.h"
 
 void
 diags_init(struct diags *d)
@@ -22,16 +24,43 @@ diags_free(struct diags *d)
 	diags_init(d);
 }
 
+/* The bytes of the UTF-8 character at s, or 0 when it is not one. */
+static size_t
+utf8_char(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)*s;
+	size_t k = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2
+	    : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+
+	return k > 0 && k <= n && utf8_valid(s, k, NULL) ? k : 0;
+}
+
+/*
+ * A file name or message must not forge a second line, send a terminal
+ * escape or break a UTF-8 reader: every byte of a control (clean.h: C0,
+ * DEL, C1, U+2028, U+2029), every byte that is not part of valid UTF-8
+ * (file names are bytes), and the backslash, so the escaping reads back
+ * one way, are written as \xHH, as the access log writes them.
+ */
 static void
 put_escaped(struct buf *b, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t n = strlen(s);
 
-		if (c < 0x20 || c == 0x7f)
-			buf_printf(b, "\\x%02X", c);
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_char(s + i, n - i);
+		int plain = k > 0 && s[i] != '\\' &&
+		    clean_control_len(s + i, k) == 0;
+
+		if (k == 0)
+			k = 1; /* a stray byte, alone */
+		if (plain)
+			buf_add(b, s + i, k);
 		else
-			buf_putc(b, (char)c);
+			for (size_t j = 0; j < k; j++)
+				buf_printf(b, "\\x%02X",
+				    (unsigned char)s[i + j]);
+		i += k;
 	}
 }
 
@@ -48,11 +77,6 @@ diags_add(struct diags *d, const char *file, unsigned line, unsigned col,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	buf_init(&b);
-	/*
-	 * A file name or message must not forge a second line or send a
-	 * terminal escape: control bytes are written as \xHH, as the access
-	 * log writes them.
-	 */
 	put_escaped(&b, file);
 	/* A problem with no place in the file (cannot open...) has none. */
 	if (line == 0)
