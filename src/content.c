@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "clean.h"
 #include "frontmatter.h"
+#include "gemtext.h"
 #include "markdown.h"
 #include "search.h"
 #include "utf8.h"
@@ -126,6 +128,26 @@ slug_ok(const char *s)
 }
 
 /*
+ * What caps.h refuses in a body: more than CAPS_LINKS link lines, named at
+ * the first one too many (a markdown body's lines are its conversion's:
+ * then at the line where the body starts).
+ */
+static int
+links_ok(const char *path, const char *body, size_t len, unsigned body_line,
+    int markdown, struct diags *d)
+{
+	unsigned line, col;
+	size_t over = 0;
+
+	if (gemtext_links(body, len, CAPS_LINKS, &over) <= CAPS_LINKS)
+		return 1;
+	utf8_position(body, over, &line, &col);
+	diags_add(d, path, markdown ? body_line : body_line + line - 1, 1,
+	    "too many links (at most %d a post or page)", CAPS_LINKS);
+	return 0;
+}
+
+/*
  * Parses front matter and checks the body; on success hands back the meta
  * and the body as gemtext in the site's texts: a copy, or for markdown its
  * conversion, cleaned of controls (clean.h) once for every renderer. The
@@ -163,6 +185,11 @@ parse_file(const char *path, char *data, size_t len, int flags,
 	}
 	if (n > 0)
 		n = clean_body(text, n);
+	if (!b.failed && !links_ok(path, text, n, body_line, markdown, d)) {
+		buf_free(&b);
+		post_meta_free(meta);
+		return -1;
+	}
 	*body = b.failed ? NULL : site_keep_text(site, text, n);
 	*body_len = n;
 	buf_free(&b);

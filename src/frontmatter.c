@@ -9,12 +9,14 @@
 #include "frontmatter.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "caps.h"
 #include "utf8.h"
 #include "ytree.h"
 
@@ -209,36 +211,109 @@ fm_date(const struct ynode *v, const char *key, struct date *d, int *has,
 	return 0;
 }
 
+/*
+ * The tags being gathered, with a hash of their spellings folded to ASCII
+ * lower case (what strncasecmp compares): each new tag is checked against
+ * the others in one probe, not one by one (20,000 tags were 200 million
+ * comparisons).
+ */
+struct fm_tagset {
+	size_t cap;       /* room in meta->tags */
+	uint32_t *slots;  /* index into meta->tags, plus one; 0 is empty */
+	size_t nslots;    /* a power of two, or 0 */
+};
+
+static uint64_t
+fm_tag_hash(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a, as hash.h */
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		h ^= c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* The slot of p[0..n) among meta's tags: its own, or the empty one. */
+static uint32_t *
+fm_tag_slot(const struct fm_tagset *ts, const struct post_meta *meta,
+    const char *p, size_t n)
+{
+	size_t mask = ts->nslots - 1, i = fm_tag_hash(p, n) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		uint32_t s = ts->slots[i];
+		const char *t;
+
+		if (s == 0)
+			return &ts->slots[i];
+		t = meta->tags[s - 1];
+		if (strlen(t) == n && strncasecmp(t, p, n) == 0)
+			return &ts->slots[i];
+	}
+}
+
+/* Keeps the table under half full. 0, or -1 on memory. */
+static int
+fm_tag_grow(struct fm_tagset *ts, const struct post_meta *meta)
+{
+	size_t n = ts->nslots ? 2 * ts->nslots : 64;
+	uint32_t *old = ts->slots;
+
+	if ((ts->slots = calloc(n, sizeof(*ts->slots))) == NULL) {
+		ts->slots = old;
+		return -1;
+	}
+	ts->nslots = n;
+	for (size_t i = 0; i < meta->ntags; i++)
+		*fm_tag_slot(ts, meta, meta->tags[i], strlen(meta->tags[i])) =
+		    (uint32_t)i + 1;
+	free(old);
+	return 0;
+}
+
 /* Adds one tag unless it is blank or already there in another case. */
 static int
-fm_tag_add(struct post_meta *meta, const char *p, size_t n,
-    const struct ynode *v, struct fm_error *err)
+fm_tag_add(struct post_meta *meta, struct fm_tagset *ts, const char *p,
+    size_t n, const struct ynode *v, struct fm_error *err)
 {
-	char **tags, *tag;
+	uint32_t *slot;
+	char *tag;
 
 	p = fm_trim(p, &n);
 	if (n == 0)
 		return 0;
-	for (size_t i = 0; i < meta->ntags; i++)
-		if (strlen(meta->tags[i]) == n &&
-		    strncasecmp(meta->tags[i], p, n) == 0)
-			return 0;
+	if (2 * (meta->ntags + 1) > ts->nslots && fm_tag_grow(ts, meta) == -1)
+		return fm_fail(err, v->line, v->col, "out of memory");
+	slot = fm_tag_slot(ts, meta, p, n);
+	if (*slot != 0)
+		return 0;
+	if (meta->ntags == CAPS_TAGS)
+		return fm_fail(err, v->line, v->col,
+		    "too many tags (at most %d a post)", CAPS_TAGS);
+	if (meta->ntags == ts->cap) {
+		size_t cap = ts->cap ? 2 * ts->cap : 8;
+		char **tags = realloc(meta->tags, cap * sizeof(*tags));
+
+		if (tags == NULL)
+			return fm_fail(err, v->line, v->col, "out of memory");
+		meta->tags = tags;
+		ts->cap = cap;
+	}
 	if ((tag = strndup(p, n)) == NULL)
 		return fm_fail(err, v->line, v->col, "out of memory");
-	tags = realloc(meta->tags, (meta->ntags + 1) * sizeof(*tags));
-	if (tags == NULL) {
-		free(tag);
-		return fm_fail(err, v->line, v->col, "out of memory");
-	}
-	meta->tags = tags;
 	meta->tags[meta->ntags++] = tag;
+	*slot = (uint32_t)meta->ntags;
 	return 0;
 }
 
 /* One scalar of tags: the whole value split on commas, or one list item. */
 static int
-fm_tags_scalar(struct post_meta *meta, const struct ynode *v, int split,
-    struct fm_error *err)
+fm_tags_scalar(struct post_meta *meta, struct fm_tagset *ts,
+    const struct ynode *v, int split, struct fm_error *err)
 {
 	const char *p, *comma, *end;
 
@@ -247,26 +322,28 @@ fm_tags_scalar(struct post_meta *meta, const struct ynode *v, int split,
 	if (fm_is_null(v))
 		return 0;
 	if (!split)
-		return fm_tag_add(meta, v->str, v->len, v, err);
+		return fm_tag_add(meta, ts, v->str, v->len, v, err);
 	p = v->str;
 	end = v->str + v->len;
 	for (;;) {
 		comma = memchr(p, ',', (size_t)(end - p));
 		if (comma == NULL)
-			return fm_tag_add(meta, p, (size_t)(end - p), v, err);
-		if (fm_tag_add(meta, p, (size_t)(comma - p), v, err) == -1)
+			return fm_tag_add(meta, ts, p, (size_t)(end - p), v,
+			    err);
+		if (fm_tag_add(meta, ts, p, (size_t)(comma - p), v, err) == -1)
 			return -1;
 		p = comma + 1;
 	}
 }
 
 static int
-fm_tags(struct post_meta *meta, const struct ynode *v, struct fm_error *err)
+fm_tags_read(struct post_meta *meta, struct fm_tagset *ts,
+    const struct ynode *v, struct fm_error *err)
 {
 	const struct ynode *item;
 
 	if (v->kind == Y_SCALAR)
-		return fm_tags_scalar(meta, v, 1, err);
+		return fm_tags_scalar(meta, ts, v, 1, err);
 	if (v->kind != Y_SEQ)
 		return fm_fail(err, v->line, v->col, "%s", fm_tags_type);
 	for (size_t i = 0; i < v->n; i++) {
@@ -274,10 +351,25 @@ fm_tags(struct post_meta *meta, const struct ynode *v, struct fm_error *err)
 		if (item->kind != Y_SCALAR)
 			return fm_fail(err, item->line, item->col, "%s",
 			    fm_tags_type);
-		if (fm_tags_scalar(meta, item, 0, err) == -1)
+		if (fm_tags_scalar(meta, ts, item, 0, err) == -1)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+fm_tags(struct post_meta *meta, const struct ynode *v, struct fm_error *err)
+{
+	struct fm_tagset ts = {0};
+	int rc = fm_tags_read(meta, &ts, v, err);
+	char **tags;
+
+	free(ts.slots);
+	/* The list is kept with the post: at its size, not its room. */
+	if (rc == 0 && meta->ntags > 0 && meta->ntags < ts.cap &&
+	    (tags = realloc(meta->tags, meta->ntags * sizeof(*tags))) != NULL)
+		meta->tags = tags;
+	return rc;
 }
 
 static int
@@ -294,6 +386,9 @@ fm_value(enum fm_key k, const struct ynode *v, struct post_meta *meta,
 			return -1;
 		if (meta->title == NULL)
 			return fm_fail(err, v->line, v->col, "empty title");
+		if (strlen(meta->title) > CAPS_TITLE_BYTES)
+			return fm_fail(err, v->line, v->col,
+			    "title longer than %d bytes", CAPS_TITLE_BYTES);
 		return 0;
 	case FM_DATE:
 		return fm_date(v, key, &meta->date, &meta->has_date, err);

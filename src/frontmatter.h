@@ -45,7 +45,9 @@ enum { FM_NEED_DATE = 1 };
  * is not a mapping, a missing or empty title, a missing date when
  * (flags & FM_NEED_DATE), a date that date_parse refuses (at the value's
  * position), wrong types (tags not a string or a list of strings, draft not
- * a boolean, comments not a non-negative integer). Unknown keys are
+ * a boolean, comments not a non-negative integer), and what caps.h
+ * refuses: a title over CAPS_TITLE_BYTES, more than CAPS_TAGS tags (at
+ * the tag that is one too many). Unknown keys are
  * ignored; a known key written twice is an error. A null or blank value
  * counts as absent. Strings are returned as written but for white space
  * trimmed at both ends (UTF-8 has been checked); each renderer cleans them

@@ -135,3 +135,20 @@ gemtext_next(struct gemtext_reader *r, struct gemtext_line *line)
 	}
 	return 1;
 }
+
+size_t
+gemtext_links(const char *buf, size_t len, size_t max, size_t *over)
+{
+	struct gemtext_reader r;
+	struct gemtext_line line;
+	size_t n = 0, at = 0;
+
+	gemtext_init(&r, buf, len);
+	while (at = r.off, gemtext_next(&r, &line))
+		if (line.kind == GT_LINK && ++n > max) {
+			if (over != NULL)
+				*over = at;
+			break;
+		}
+	return n;
+}

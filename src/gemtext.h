@@ -53,4 +53,11 @@ void gemtext_init(struct gemtext_reader *r, const char *buf, size_t len);
  */
 int gemtext_next(struct gemtext_reader *r, struct gemtext_line *line);
 
+/*
+ * The link lines of buf[0..len), as gemtext_next reads them, counted up
+ * to max + 1: when there are more than max, *over (if not NULL) gets the
+ * offset of the line of the one past max.
+ */
+size_t gemtext_links(const char *buf, size_t len, size_t max, size_t *over);
+
 #endif

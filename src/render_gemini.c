@@ -265,13 +265,10 @@ put_post_tags(struct buf *b, const struct site *s, const struct post *p)
 	const struct post_meta *m = &p->meta;
 
 	buf_puts(b, "Tags:\n");
-	for (size_t i = 0; i < m->ntags; i++) {
-		size_t k;
+	for (size_t k = 0; k < p->ndistinct; k++) {
+		size_t i = post_tag_place(p, k);
 
-		for (k = 0; k < i && p->tag_ids[k] != p->tag_ids[i]; k++)
-			;
-		if (k == i)
-			put_tag_link(b, &s->tags[p->tag_ids[i]], m->tags[i]);
+		put_tag_link(b, &s->tags[p->tag_ids[i]], m->tags[i]);
 	}
 }
 

@@ -373,80 +373,72 @@ heading(struct buf *b, const char *text, size_t len, size_t width, char c)
 	buf_free(&h);
 }
 
-struct links {
-	struct glink *v;
-	size_t n, cap;
-	const char **labels;
-	size_t *label_lens;
-};
-
-static int
-links_push(struct links *l, const struct glink *g, const char *label,
-    size_t label_len)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 8;
-		struct glink *v = realloc(l->v, cap * sizeof(*v));
-		const char **lb;
-		size_t *ll;
-
-		if (v == NULL)
-			return -1;
-		l->v = v;
-		if ((lb = realloc(l->labels, cap * sizeof(*lb))) == NULL)
-			return -1;
-		l->labels = lb;
-		if ((ll = realloc(l->label_lens, cap * sizeof(*ll))) == NULL)
-			return -1;
-		l->label_lens = ll;
-		l->cap = cap;
-	}
-	l->v[l->n] = *g;
-	l->labels[l->n] = label;
-	l->label_lens[l->n] = label_len;
-	l->n++;
-	return 0;
-}
+/* Calls fn for each link of a gemtext body, mapped, in order (n from 1). */
+typedef void (*link_fn)(void *ctx, size_t n, const struct glink *g,
+    const struct gemtext_line *line);
 
 static void
-links_free(struct links *l)
-{
-	free(l->v);
-	free(l->labels);
-	free(l->label_lens);
-	memset(l, 0, sizeof(*l));
-}
-
-/* The links of a gemtext body, mapped, in order. */
-static int
-collect_links(const char *body, size_t len, const struct gopher_opts *o,
-    const char *dir, struct links *l)
+each_link(const char *body, size_t len, const struct gopher_opts *o,
+    const char *dir, link_fn fn, void *ctx)
 {
 	struct gemtext_reader r;
 	struct gemtext_line line;
 	struct glink g;
+	size_t n = 0;
 
 	gemtext_init(&r, body, len);
-	while (gemtext_next(&r, &line)) {
-		if (line.kind != GT_LINK)
-			continue;
-		map_link(&g, o, dir, line.url, line.url_len);
-		if (links_push(l, &g, line.text, line.text_len) == -1)
-			return -1;
+	while (gemtext_next(&r, &line))
+		if (line.kind == GT_LINK) {
+			map_link(&g, o, dir, line.url, line.url_len);
+			fn(ctx, ++n, &g, &line);
+		}
+}
+
+/* Where the links of a text go, and how wide. */
+struct link_out {
+	struct buf *b;
+	size_t width;
+	const struct gopher_opts *o;
+};
+
+/* "[n] URL label", wrapped: an entry of the list after a text. */
+static void
+list_link(void *ctx, size_t n, const struct glink *g,
+    const struct gemtext_line *line)
+{
+	struct link_out *out = ctx;
+	struct buf one;
+	char mark[32];
+
+	buf_init(&one);
+	buf_puts(&one, g->url);
+	if (line->text_len > 0) {
+		buf_putc(&one, ' ');
+		buf_add(&one, line->text, line->text_len);
 	}
-	return 0;
+	snprintf(mark, sizeof(mark), "[%zu] ", n);
+	if (one.failed)
+		out->b->failed = 1;
+	else
+		wrap_paragraph(out->b, one.data, one.len, out->width, mark,
+		    "    ");
+	buf_free(&one);
 }
 
 /*
  * The gemtext body as wrapped text: each link becomes "[n] label" where
- * it stood, and the list of "[n] URL label" follows the text.
+ * it stood, and the list of "[n] URL label" follows the text. Links are
+ * mapped where they are written, never gathered: a post's links cost
+ * nothing but their lines (20,000 links were 53 MB of gathered items).
  */
 static void
 put_body(struct buf *b, const char *body, size_t len, size_t width,
-    const struct links *l)
+    const struct gopher_opts *o, const char *dir)
 {
+	struct link_out out = {b, width, o};
 	struct gemtext_reader r;
 	struct gemtext_line line;
+	struct glink g;
 	size_t n = 0;
 	int blank = 1; /* no blank line at the top, none twice */
 	char mark[32];
@@ -486,10 +478,11 @@ put_body(struct buf *b, const char *body, size_t len, size_t width,
 			if (line.text_len > 0)
 				wrap_paragraph(b, line.text, line.text_len,
 				    width, mark, "    ");
-			else
-				wrap_paragraph(b, l->v[n - 1].url,
-				    strlen(l->v[n - 1].url), width, mark,
-				    "    ");
+			else {
+				map_link(&g, o, dir, line.url, line.url_len);
+				wrap_paragraph(b, g.url, strlen(g.url), width,
+				    mark, "    ");
+			}
 			break;
 		case GT_PRE:
 			put_verbatim(b, line.text, line.text_len);
@@ -500,50 +493,42 @@ put_body(struct buf *b, const char *body, size_t len, size_t width,
 		}
 		blank = 0;
 	}
-	if (l->n == 0)
+	if (n == 0)
 		return;
 	if (!blank)
 		buf_puts(b, "\r\n");
 	heading(b, "Links", 5, width, '-');
-	for (size_t i = 0; i < l->n; i++) {
-		struct buf one;
+	each_link(body, len, o, dir, list_link, &out);
+}
 
-		buf_init(&one);
-		buf_puts(&one, l->v[i].url);
-		if (l->label_lens[i] > 0) {
-			buf_putc(&one, ' ');
-			buf_add(&one, l->labels[i], l->label_lens[i]);
-		}
-		snprintf(mark, sizeof(mark), "[%zu] ", i + 1);
-		if (one.failed)
-			b->failed = 1;
-		else
-			wrap_paragraph(b, one.data, one.len, width, mark,
-			    "    ");
-		buf_free(&one);
-	}
+/* "[n] label" as an item of the post's links menu. */
+static void
+menu_link(void *ctx, size_t n, const struct glink *g,
+    const struct gemtext_line *line)
+{
+	struct link_out *out = ctx;
+	struct buf d;
+
+	buf_init(&d);
+	buf_printf(&d, "[%zu] ", n);
+	if (line->text_len > 0)
+		buf_add(&d, line->text, line->text_len);
+	else
+		buf_puts(&d, g->url);
+	buf_putc(out->b, g->type);
+	wrap_clean_line(out->b, d.data ? d.data : "", d.len, out->o->width);
+	if (d.failed)
+		out->b->failed = 1;
+	buf_free(&d);
+	buf_putc(out->b, '\t');
+	put_selector(out->b, g->selector);
+	buf_printf(out->b, "\t%s\t%d\r\n", g->host, g->port);
 }
 
 static void
 post_dir(char *out, size_t n, const struct post *p)
 {
 	snprintf(out, n, "/%04d/%02d/", post_year(p), post_month(p));
-}
-
-/* Tags of a post, each once (two spellings of one tag are one). */
-static size_t
-distinct_tags(const struct post *p)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < p->meta.ntags; i++) {
-		size_t k;
-
-		for (k = 0; k < i && p->tag_ids[k] != p->tag_ids[i]; k++)
-			;
-		n += k == i;
-	}
-	return n;
 }
 
 /*
@@ -573,23 +558,20 @@ static int
 post_items(struct buf *b, const struct gopher_opts *o, const struct post *p)
 {
 	char sel[512], ymd[11], display[1200], dir[16];
-	struct links l = {0};
 
+	/* Counted once, at load: a post is listed in each of its tags. */
 	post_dir(dir, sizeof(dir), p);
 	date_ymd(&p->meta.date, ymd);
 	snprintf(display, sizeof(display), "%s %s", ymd, p->meta.title);
 	snprintf(sel, sizeof(sel), "%s%s.txt", dir, p->slug);
 	item(b, o, '0', display, sel);
-	if (collect_links(p->body, p->body_len, o, dir, &l) == -1)
-		return -1;
-	if (l.n + distinct_tags(p) > 0) {
-		links_title(display, sizeof(display), l.n, distinct_tags(p),
+	if (p->nlinks + p->ndistinct > 0) {
+		links_title(display, sizeof(display), p->nlinks, p->ndistinct,
 		    NULL);
 		snprintf(sel, sizeof(sel), "%s%s/links/", dir, p->slug);
 		item(b, o, '1', display, sel);
 	}
-	links_free(&l);
-	return 0;
+	return b->failed ? -1 : 0;
 }
 
 static const char *
@@ -752,15 +734,11 @@ put_post_tags(struct buf *b, const struct site *s,
 	if (after_links)
 		info(b, o, "");
 	info(b, o, "Tags");
-	for (size_t i = 0; i < p->meta.ntags; i++) {
-		const struct site_tag *tag = &s->tags[p->tag_ids[i]];
-		size_t k;
+	for (size_t k = 0; k < p->ndistinct; k++) {
+		size_t i = post_tag_place(p, k);
 
-		for (k = 0; k < i && p->tag_ids[k] != p->tag_ids[i]; k++)
-			;
-		if (k < i)
-			continue;
-		snprintf(sel, sizeof(sel), "/tags/%s/", tag->slug);
+		snprintf(sel, sizeof(sel), "/tags/%s/",
+		    s->tags[p->tag_ids[i]].slug);
 		item(b, o, '1', p->meta.tags[i], sel);
 	}
 }
@@ -771,12 +749,10 @@ render_post(const struct site *s, const struct post *p,
 {
 	const struct post_meta *m = &p->meta;
 	char dir[16], path[512], ymd[11], line[512], display[1200];
-	struct links l = {0};
+	struct link_out out;
 	struct buf b;
 
 	post_dir(dir, sizeof(dir), p);
-	if (collect_links(p->body, p->body_len, o, dir, &l) == -1)
-		return -1;
 	buf_init(&b);
 	put_title(&b, m->title, o->width);
 	date_ymd(&m->date, ymd);
@@ -789,7 +765,7 @@ render_post(const struct site *s, const struct post *p,
 		    " · %s", m->author ? m->author : s->info.author);
 	wrap_paragraph(&b, line, strlen(line), o->width, "", "");
 	buf_puts(&b, "\r\n");
-	put_body(&b, p->body, p->body_len, o->width, &l);
+	put_body(&b, p->body, p->body_len, o->width, o, dir);
 	if (m->ntags > 0 || m->comments >= 0) {
 		struct buf tags;
 
@@ -810,32 +786,19 @@ render_post(const struct site *s, const struct post *p,
 	}
 	snprintf(path, sizeof(path), "%s%s.txt", dir, p->slug);
 	if (add(t, path, &b) == -1)
-		goto oom;
+		return -1;
 
-	if (l.n + distinct_tags(p) > 0) {
+	if (p->nlinks + p->ndistinct > 0) {
 		buf_init(&b);
-		links_title(display, sizeof(display), l.n, distinct_tags(p),
+		links_title(display, sizeof(display), p->nlinks, p->ndistinct,
 		    m->title);
 		info(&b, o, display);
 		info(&b, o, "");
-		for (size_t i = 0; i < l.n; i++) {
-			struct buf d;
-
-			buf_init(&d);
-			buf_printf(&d, "[%zu] ", i + 1);
-			if (l.label_lens[i] > 0)
-				buf_add(&d, l.labels[i], l.label_lens[i]);
-			else
-				buf_puts(&d, l.v[i].url);
-			buf_putc(&b, l.v[i].type);
-			wrap_clean_line(&b, d.data ? d.data : "", d.len,
-			    o->width);
-			buf_free(&d);
-			buf_putc(&b, '\t');
-			put_selector(&b, l.v[i].selector);
-			buf_printf(&b, "\t%s\t%d\r\n", l.v[i].host, l.v[i].port);
-		}
-		put_post_tags(&b, s, o, p, l.n > 0);
+		out.b = &b;
+		out.width = o->width;
+		out.o = o;
+		each_link(p->body, p->body_len, o, dir, menu_link, &out);
+		put_post_tags(&b, s, o, p, p->nlinks > 0);
 		info(&b, o, "");
 		item(&b, o, '0', "Read the post", path);
 		snprintf(display, sizeof(display), "%s %04d",
@@ -843,13 +806,9 @@ render_post(const struct site *s, const struct post *p,
 		item(&b, o, '1', display, dir);
 		snprintf(path, sizeof(path), "%s%s/links/", dir, p->slug);
 		if (add_menu(t, path, &b) == -1)
-			goto oom;
+			return -1;
 	}
-	links_free(&l);
 	return 0;
-oom:
-	links_free(&l);
-	return -1;
 }
 
 static int
@@ -937,20 +896,14 @@ static int
 render_page(const struct page *pg, const struct gopher_opts *o,
     struct routes *t)
 {
-	struct links l = {0};
 	char path[512];
 	struct buf b;
-	int rc;
 
-	if (collect_links(pg->body, pg->body_len, o, "/", &l) == -1)
-		return -1;
 	buf_init(&b);
 	put_title(&b, pg->meta.title, o->width);
-	put_body(&b, pg->body, pg->body_len, o->width, &l);
+	put_body(&b, pg->body, pg->body_len, o->width, o, "/");
 	snprintf(path, sizeof(path), "/%s.txt", pg->name);
-	rc = add(t, path, &b);
-	links_free(&l);
-	return rc;
+	return add(t, path, &b);
 }
 
 static int

@@ -8,6 +8,7 @@
 #include <unigbrk.h>
 #include <unistr.h>
 
+#include "gemtext.h"
 #include "search.h"
 #include "tags.h"
 #include "ytree.h"
@@ -357,6 +358,10 @@ site_finish_model(struct site *s, void (*dup)(void *ctx, const char *file),
 	drop_dup_pages(s, dup, ctx);
 	if (s->nposts > 0) /* qsort(NULL, 0) is undefined */
 		qsort(s->posts, s->nposts, sizeof(*s->posts), cmp_post_date);
+	/* Counted once: every listing of a post says how many it has. */
+	for (size_t i = 0; i < s->nposts; i++)
+		s->posts[i]->nlinks = gemtext_links(s->posts[i]->body,
+		    s->posts[i]->body_len, SIZE_MAX, NULL);
 	return group(s) == -1 || tags_build(s) == -1 ? -1 : 0;
 }
 
@@ -399,6 +404,7 @@ post_free(struct post *p)
 	post_meta_free(&p->meta);
 	free(p->slug);
 	free(p->tag_ids);
+	free(p->distinct);
 	free(p);
 }
 

@@ -43,6 +43,11 @@ struct post {
 	size_t order;     /* position in site.posts, 0 = newest */
 	size_t *tag_ids;  /* after site_finish: meta.tags[i] is
 			     site.tags[tag_ids[i]] */
+	size_t ndistinct; /* its tags, each once (two spellings of one tag
+			     are one): see post_tag_place */
+	size_t *distinct; /* the places in meta.tags of those, at their first
+			     spelling, in order; NULL when every place is one */
+	size_t nlinks;    /* link lines of the body */
 };
 
 struct page {
@@ -147,6 +152,14 @@ void site_free(struct site *s);
 
 void post_free(struct post *p);
 void page_free(struct page *p);
+
+/* The place in p->meta.tags of the post's k-th tag (k < p->ndistinct),
+ * each tag once. */
+static inline size_t
+post_tag_place(const struct post *p, size_t k)
+{
+	return p->distinct ? p->distinct[k] : k;
+}
 
 /* Local year and month of a post, as written in its date. */
 static inline int post_year(const struct post *p) { return p->meta.date.year; }

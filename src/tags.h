@@ -45,7 +45,8 @@ void tags_slug_decode(const char *slug, char *out, size_t n);
  * Gathers the tags of s->posts (sorted newest first) into s->tags, sorted
  * for reading (loosely folded names, so "Über" sits with the u's), each
  * with its posts newest first and each post once; sets every post's
- * tag_ids. Returns 0 or -1 (memory).
+ * tag_ids, and its ndistinct and distinct (its tags, each once).
+ * Returns 0 or -1 (memory).
  */
 int tags_build(struct site *s);
 

@@ -56,16 +56,22 @@ ynode_new(struct ybuild *b, enum ynode_kind kind, const yaml_mark_t *m)
 	return n;
 }
 
+/* Doubling: a list of 50,000 tags is 16 reallocs, not 50,000. */
 static int
 ynode_append(struct ybuild *b, struct ynode *parent, struct ynode *child)
 {
 	struct ynode **p;
 
-	if ((p = realloc(parent->items, (parent->n + 1) * sizeof(*p))) == NULL) {
-		yerr(b->err, child->line, child->col, "out of memory");
-		return -1;
+	if (parent->n == parent->cap) {
+		size_t cap = parent->cap ? 2 * parent->cap : 4;
+
+		if ((p = realloc(parent->items, cap * sizeof(*p))) == NULL) {
+			yerr(b->err, child->line, child->col, "out of memory");
+			return -1;
+		}
+		parent->items = p;
+		parent->cap = cap;
 	}
-	parent->items = p;
 	parent->items[parent->n++] = child;
 	return 0;
 }

@@ -21,6 +21,7 @@ struct ynode {
 	int plain;          /* Y_SCALAR: written without quotes */
 	struct ynode **items; /* Y_SEQ: items; Y_MAP: key, value, key, ... */
 	size_t n;             /* number of pointers in items */
+	size_t cap;           /* room in items */
 };
 
 struct yerror {

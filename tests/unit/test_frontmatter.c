@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
+#include "caps.h"
 #include "frontmatter.h"
 
 /* A literal and its length, so that inputs may hold a NUL. */
@@ -481,6 +483,81 @@ test_bad(void **state)
 		    sizeof(bads) / sizeof(bads[0]));
 }
 
+/*
+ * caps.h: CAPS_TAGS distinct tags are read (their duplicates in another
+ * ASCII case dropped, as one by one; each is one hash probe), one more is
+ * an error at that tag; a title of CAPS_TITLE_BYTES is read, one byte more
+ * is an error at the title. In a list and in a "a, b" string alike.
+ */
+static void
+test_caps(void **state)
+{
+	struct post_meta meta;
+	struct fm_error err;
+	size_t off;
+	unsigned line, col = 0;
+	struct buf b;
+
+	(void)state;
+	for (int form = 0; form < 2; form++) {
+		for (int over = 0; over < 2; over++) {
+			buf_init(&b);
+			buf_puts(&b, "---\ntitle: t\ntags: ");
+			buf_puts(&b, form ? "" : "[");
+			for (int i = 0; i < CAPS_TAGS + over; i++) {
+				/* 1-based, after ", ", on the line after
+				 * "---\ntitle: t\n" (13 bytes). */
+				if (i == CAPS_TAGS)
+					col = (unsigned)b.len - 13 + 3;
+				/* Each tag twice, the second in capitals. */
+				buf_printf(&b, "%stag%d, TAG%d", i ? ", " : "",
+				    i, i);
+			}
+			buf_puts(&b, form ? "\n---\n" : "]\n---\n");
+			assert_false(b.failed);
+			if (!over) {
+				assert_int_equal(parse(b.data, b.len, 0, &meta,
+				    &off, &line, &err), 0);
+				assert_int_equal(meta.ntags, CAPS_TAGS);
+				assert_string_equal(meta.tags[CAPS_TAGS - 1],
+				    "tag24999");
+				post_meta_free(&meta);
+			} else {
+				assert_int_equal(parse(b.data, b.len, 0, &meta,
+				    &off, &line, &err), -1);
+				assert_string_equal(err.msg, "too many tags (at "
+				    "most 25000 a post)");
+				assert_int_equal(err.line, 3);
+				/* The list's item; the string's start. */
+				assert_int_equal(err.col, form ? 7 : col);
+				assert_meta_empty(&meta);
+			}
+			buf_free(&b);
+		}
+	}
+	for (int over = 0; over < 2; over++) {
+		buf_init(&b);
+		buf_puts(&b, "---\ntitle: ");
+		for (int i = 0; i < CAPS_TITLE_BYTES + over; i++)
+			buf_putc(&b, 'x');
+		buf_puts(&b, "  \n---\n"); /* trimmed: not counted */
+		if (!over) {
+			assert_int_equal(parse(b.data, b.len, 0, &meta, &off,
+			    &line, &err), 0);
+			assert_int_equal(strlen(meta.title), CAPS_TITLE_BYTES);
+			post_meta_free(&meta);
+		} else {
+			assert_int_equal(parse(b.data, b.len, 0, &meta, &off,
+			    &line, &err), -1);
+			assert_string_equal(err.msg,
+			    "title longer than 1024 bytes");
+			assert_int_equal(err.line, 2);
+			assert_int_equal(err.col, 8);
+		}
+		buf_free(&b);
+	}
+}
+
 /* post_meta_free is safe on an emptied struct, twice over. */
 static void
 test_free_empty(void **state)
@@ -504,6 +581,7 @@ main(void)
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_free_empty),
 	};
 

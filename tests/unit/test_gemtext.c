@@ -232,12 +232,36 @@ test_gemtext_exact_buffer(void **state)
 	}
 }
 
+/* gemtext_links counts link lines as gemtext_next reads them. */
+static void
+test_links(void **state)
+{
+	static const char body[] =
+	    "=> /a A\n"
+	    "text => not a link\n"
+	    "=>\n"                 /* no URL: text */
+	    "```\n=> /pre\n```\n"   /* preformatted: not a link */
+	    "=>/b\n"
+	    "=> gemini://c/ C\r\n"
+	    "=> /d";
+	size_t over = 99;
+
+	(void)state;
+	assert_int_equal(gemtext_links(body, sizeof(body) - 1, 100, &over), 4);
+	assert_int_equal(over, 99); /* not over: untouched */
+	assert_int_equal(gemtext_links(body, sizeof(body) - 1, 2, &over), 3);
+	assert_int_equal(over, strstr(body, "=> gemini") - body);
+	assert_int_equal(gemtext_links(body, sizeof(body) - 1, 0, NULL), 1);
+	assert_int_equal(gemtext_links("", 0, 0, &over), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_gemtext_table),
 	    cmocka_unit_test(test_gemtext_exact_buffer),
+	    cmocka_unit_test(test_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -259,6 +259,64 @@ test_slug_collisions(void **state)
 	site_free(&s);
 }
 
+/*
+ * A run of one slug: each later tag takes the next free "-N", past those
+ * another tag holds already ("x-3" here), in the order the tags were
+ * first used.
+ */
+static void
+test_slug_runs(void **state)
+{
+	const char *t1[] = {"x", "x!", "x?", "x-3"};
+	const char *t2[] = {"x#", "x*"};
+	struct site s;
+
+	(void)state;
+	site_init(&s);
+	site_add_post(&s, mkpost("old", "2019-01-01", t1, 4));
+	site_add_post(&s, mkpost("new", "2020-01-01", t2, 2));
+	assert_int_equal(site_finish(&s, no_dup, NULL), 0);
+	assert_int_equal(s.ntags, 6);
+	assert_string_equal(find(&s, "x")->name, "x");
+	assert_string_equal(find(&s, "x-2")->name, "x!");
+	assert_string_equal(find(&s, "x-3")->name, "x-3");
+	assert_string_equal(find(&s, "x-4")->name, "x?");
+	assert_string_equal(find(&s, "x-5")->name, "x#");
+	assert_string_equal(find(&s, "x-6")->name, "x*");
+	site_free(&s);
+}
+
+/*
+ * Each post's tags once (ndistinct, post_tag_place): two spellings of one
+ * tag are one, at the first; a post without such has no list (NULL).
+ */
+static void
+test_distinct(void **state)
+{
+	const char *t1[] = {"Cuba", "Korea", "CUBA", "korea", "Laos", "cuba"};
+	const char *t2[] = {"Cuba", "Laos"};
+	struct site s;
+	const struct post *p;
+
+	(void)state;
+	site_init(&s);
+	site_add_post(&s, mkpost("dups", "2020-01-01", t1, 6));
+	site_add_post(&s, mkpost("plain", "2019-01-01", t2, 2));
+	assert_int_equal(site_finish(&s, no_dup, NULL), 0);
+	p = s.posts[0];
+	assert_string_equal(p->slug, "dups");
+	assert_int_equal(p->ndistinct, 3);
+	assert_non_null(p->distinct);
+	assert_int_equal(post_tag_place(p, 0), 0);
+	assert_int_equal(post_tag_place(p, 1), 1);
+	assert_int_equal(post_tag_place(p, 2), 4);
+	p = s.posts[1];
+	assert_int_equal(p->ndistinct, 2);
+	assert_null(p->distinct);
+	assert_int_equal(post_tag_place(p, 1), 1);
+	site_free(&s);
+}
+
 static void
 test_no_tags(void **state)
 {
@@ -283,6 +341,8 @@ main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_merge_and_counts),
 		cmocka_unit_test(test_slug_collisions),
+		cmocka_unit_test(test_slug_runs),
+		cmocka_unit_test(test_distinct),
 		cmocka_unit_test(test_no_tags),
 	};
 
