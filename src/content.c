@@ -148,19 +148,39 @@ links_ok(const char *path, const char *body, size_t len, unsigned body_line,
 }
 
 /*
+ * The body into the site's texts: copied, or when it is big, the buffer
+ * that holds it (*held: the file read, or a markdown conversion) taken
+ * over as it is, so a big post is never twice in memory as it is read.
+ * *held is NULL then. NULL on memory.
+ */
+static const char *
+keep_body(struct site *site, char **held, char *text, size_t n)
+{
+	if (n < POOL_ADOPT_MIN || *held == NULL)
+		return site_keep_text(site, text, n);
+	if (site_adopt_text(site, *held) == NULL) {
+		*held = NULL; /* freed */
+		return NULL;
+	}
+	*held = NULL;
+	return text;
+}
+
+/*
  * Parses front matter and checks the body; on success hands back the meta
- * and the body as gemtext in the site's texts: a copy, or for markdown its
- * conversion, cleaned of controls (clean.h) once for every renderer. The
- * whole file must be UTF-8. data is the file, which this may change.
+ * and the body as gemtext in the site's texts: the file's, or for markdown
+ * its conversion, cleaned of controls (clean.h) once for every renderer.
+ * The whole file must be UTF-8. *data is the file, which this may change,
+ * or keep (then *data is NULL).
  */
 static int
-parse_file(const char *path, char *data, size_t len, int flags,
+parse_file(const char *path, char **datap, size_t len, int flags,
     int markdown, struct site *site, struct post_meta *meta,
     const char **body, size_t *body_len, struct diags *d)
 {
 	struct fm_error err;
 	struct buf b;
-	char *text;
+	char *data = *datap, *text, *conv = NULL;
 	size_t off, bad, n;
 	unsigned line, col, body_line;
 
@@ -176,29 +196,33 @@ parse_file(const char *path, char *data, size_t len, int flags,
 	}
 	text = data + off;
 	n = len - off;
-	buf_init(&b);
 	if (markdown) {
+		buf_init(&b);
 		if (markdown_to_gemtext(text, n, &b) == -1)
 			b.failed = 1;
-		text = b.len ? b.data : "";
 		n = b.len;
+		/* NULL only when the conversion ran out of memory; an empty
+		 * conversion gives a buffer of no bytes, read by n only. */
+		if ((text = conv = buf_steal(&b, NULL)) == NULL)
+			goto oom;
 	}
 	if (n > 0)
 		n = clean_body(text, n);
-	if (!b.failed && !links_ok(path, text, n, body_line, markdown, d)) {
-		buf_free(&b);
+	if (!links_ok(path, text, n, body_line, markdown, d)) {
+		free(conv);
 		post_meta_free(meta);
 		return -1;
 	}
-	*body = b.failed ? NULL : site_keep_text(site, text, n);
+	*body = keep_body(site, markdown ? &conv : datap, text, n);
 	*body_len = n;
-	buf_free(&b);
-	if (*body == NULL) {
-		post_meta_free(meta);
-		diags_add(d, path, 0, 0, "out of memory");
-		return -1;
-	}
+	free(conv);
+	if (*body == NULL)
+		goto oom;
 	return 0;
+oom:
+	post_meta_free(meta);
+	diags_add(d, path, 0, 0, "out of memory");
+	return -1;
 }
 
 /* Name without its suffix, checked as a path segment. */
@@ -266,7 +290,7 @@ read_entry(struct loader *l, int dirfd, const char *file, const char *path,
 
 	if ((data = read_at(dirfd, file, path, &len, l->d)) == NULL)
 		return -1;
-	rc = parse_file(path, data, len, flags, is_markdown(file), l->site,
+	rc = parse_file(path, &data, len, flags, is_markdown(file), l->site,
 	    meta, body, body_len, l->d);
 	free(data);
 	return rc;
@@ -477,77 +501,148 @@ report_dup(void *ctx, const char *file)
 	    "same path; this one is left out");
 }
 
-/* render_gopher on a thread of its own, beside render_gemini. */
-struct gopher_job {
-	const struct site *site;
+/*
+ * Rendering, in two rounds of two threads each: the Gopher side on a
+ * thread of its own beside the Gemini side and the search index (on two
+ * cores a 10,000-post load takes about a quarter less: 0.85 s -> 0.65 s).
+ * Each side fills its own table and only reads the model.
+ *
+ *   round 1: Gemini posts and pages      | Gopher menus
+ *            (then the bodies move into their Gemini pages, and the copies
+ *            read from disk go: the load never holds a body twice)
+ *   round 2: search index, Gemini indexes | Gopher posts and pages
+ */
+struct renders {
+	struct snapshot *snap;
+	const struct render_opts *o;
 	const struct gopher_opts *go;
-	struct routes *out;
-	int rc;
+	struct gemini_span *at; /* round 1: where each body went */
+	int round;
+	int rc;                 /* the Gopher thread's */
+	const atomic_int *cancel;
 };
 
 static void *
-gopher_job_run(void *arg)
+gopher_round(void *arg)
 {
-	struct gopher_job *j = arg;
+	struct renders *r = arg;
+	const struct site *s = &r->snap->site;
 
-	j->rc = render_gopher(j->site, j->go, j->out);
+	r->rc = r->round == 1 ? render_gopher_menus(s, r->go, &r->snap->gopher)
+			      : render_gopher_texts(s, r->go, &r->snap->gopher);
 	return NULL;
 }
 
+static int
+gemini_round(struct renders *r)
+{
+	struct site *s = &r->snap->site;
+
+	if (r->round == 1)
+		return render_gemini_texts(s, &r->snap->gemini, r->at);
+	/* The index reads the bodies where they now are. */
+	return site_index(s) == -1 || cancelled(r->cancel) ||
+	    render_gemini_indexes(s, r->o, &r->snap->gemini) == -1 ? -1 : 0;
+}
+
+static int
+render_round(struct renders *r, int round)
+{
+	pthread_t t;
+	int threaded, rc;
+
+	r->round = round;
+	r->rc = -1;
+	threaded = pthread_create(&t, NULL, gopher_round, r) == 0;
+	rc = gemini_round(r);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		gopher_round(r);
+	return rc == -1 || r->rc == -1 ? -1 : 0;
+}
+
 /*
- * The Gopher pages on one thread; the search index, then the Gemini
- * pages, on this one: all three only read the site's model, and each
- * fills its own table. On two cores a 10,000-post load takes about a
- * quarter less (0.85 s -> 0.65 s here).
+ * Each body now read where its Gemini page holds it (the same bytes but
+ * its leading blank lines, which no reader of gemtext sees: clean_body
+ * left no lone CR that would make one a line of text), for as long as
+ * the snapshot lives; the texts read from disk go back.
  */
+static int
+move_bodies(struct snapshot *snap, const struct gemini_span *at)
+{
+	struct site *s = &snap->site;
+	char path[512];
+	const struct response *r;
+
+	for (size_t i = 0; i < s->nposts + s->npages; i++) {
+		const char **body;
+		size_t *len;
+
+		if (i < s->nposts) {
+			gemini_post_path(path, sizeof(path), s->posts[i]);
+			body = &s->posts[i]->body;
+			len = &s->posts[i]->body_len;
+		} else {
+			snprintf(path, sizeof(path), "/%s.gmi",
+			    s->pages[i - s->nposts]->name);
+			body = &s->pages[i - s->nposts]->body;
+			len = &s->pages[i - s->nposts]->body_len;
+		}
+		if ((r = routes_get(&snap->gemini, path, strlen(path))) ==
+		    NULL || at[i].off + at[i].len > r->len)
+			return -1;
+		*body = r->data + at[i].off;
+		*len = at[i].len;
+	}
+	site_drop_texts(s);
+	return 0;
+}
+
 static int
 render_all(struct snapshot *snap, const struct render_opts *o,
     const struct gopher_opts *go, const atomic_int *cancel)
 {
-	struct gopher_job j = {&snap->site, go, &snap->gopher, -1};
-	pthread_t t;
-	int threaded, rc;
+	const struct site *s = &snap->site;
+	struct renders r = {snap, o, go, NULL, 0, 0, cancel};
+	int rc = -1;
 
-	threaded = pthread_create(&t, NULL, gopher_job_run, &j) == 0;
-	rc = site_index(&snap->site) == -1 || cancelled(cancel) ||
-	    render_gemini(&snap->site, o, &snap->gemini) == -1 ? -1 : 0;
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		gopher_job_run(&j);
-	return rc == -1 || j.rc == -1 ? -1 : 0;
+	if ((r.at = calloc(s->nposts + s->npages + 1, sizeof(*r.at))) == NULL)
+		return -1;
+	if (render_round(&r, 1) == 0 && move_bodies(snap, r.at) == 0 &&
+	    !cancelled(cancel) && render_round(&r, 2) == 0)
+		rc = 0;
+	free(r.at);
+	return rc;
 }
 
 /*
- * The search index cuts its snippets from the posts' Gemini pages, which
- * hold the bodies as written: then the bodies can go, and the snapshot
- * keeps each post's text once per protocol, not three times.
+ * glibc maps an allocation of 128 KiB or more on its own and unmaps it
+ * when freed, but after freeing one it raises that threshold to its size
+ * (up to 32 MiB): from then on a load's big transient buffers (a file
+ * read, a page being rendered, a post's plain text for the index) come
+ * from the heap, and what they leave there stays resident until the
+ * load's closing malloc_trim. Four posts of 15 MB: 41 MB of such at the
+ * peak of a load, on top of the snapshot (docs/PERFORMANCE.md). Fixed at
+ * its default, the threshold stays put, and each such buffer goes back
+ * to the system as it is freed.
  */
-static int
-search_reads_pages(struct snapshot *snap)
+static void
+fix_mmap_threshold(void)
 {
-	const struct site *s = &snap->site;
-	char path[512];
-
-	for (size_t i = 0; i < s->nposts; i++) {
-		const struct response *r;
-
-		gemini_post_path(path, sizeof(path), s->posts[i]);
-		r = routes_get(&snap->gemini, path, strlen(path));
-		if (search_text_in(s->search, i, r ? r->data : NULL,
-			r ? r->len : 0) == -1)
-			return -1;
-	}
-	return 0;
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 }
 
 struct snapshot *
 content_load(const char *root, const struct render_opts *o,
     const struct gopher_opts *go, const atomic_int *cancel, struct diags *d)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct snapshot *snap;
 	struct loader l;
 	int rootfd;
+
+	pthread_once(&once, fix_mmap_threshold);
 
 	if ((rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		diags_add(d, root, 0, 0, "cannot open content directory: %s",
@@ -578,12 +673,9 @@ content_load(const char *root, const struct render_opts *o,
 	}
 	if (cancelled(cancel))
 		goto abandon;
-	if (search_reads_pages(snap) == -1)
-		goto oom;
 	routes_seal(&snap->gemini);
 	routes_seal(&snap->gopher);
-	site_drop_texts(&snap->site);
-	/* The bodies and the load's scratch space go back to the system. */
+	/* The load's scratch space goes back to the system. */
 	malloc_trim(0);
 	return snap;
 abandon:

@@ -24,10 +24,17 @@ struct pool_block {
 	char bytes[];
 };
 
+/* A buffer taken over: malloc's, freed with the pool. */
+struct pool_chunk {
+	struct pool_chunk *next;
+	char *data;
+};
+
 void
 pool_init(struct pool *p)
 {
 	p->blocks = NULL;
+	p->chunks = NULL;
 }
 
 #ifdef SANITIZED
@@ -91,9 +98,16 @@ pool_free(struct pool *p)
 {
 	struct pool_block *b, *next;
 
+	struct pool_chunk *c, *cnext;
+
 	for (b = p->blocks; b != NULL; b = next) {
 		next = b->next;
 		block_unmap(b);
+	}
+	for (c = p->chunks; c != NULL; c = cnext) {
+		cnext = c->next;
+		free(c->data);
+		free(c);
 	}
 	pool_init(p);
 }
@@ -129,4 +143,19 @@ pool_copy(struct pool *p, const void *s, size_t n)
 	at[n] = '\0';
 	b->used += n + 1;
 	return at;
+}
+
+char *
+pool_adopt(struct pool *p, char *data)
+{
+	struct pool_chunk *c = malloc(sizeof(*c));
+
+	if (c == NULL) {
+		free(data);
+		return NULL;
+	}
+	c->data = data;
+	c->next = p->chunks;
+	p->chunks = c;
+	return data;
 }

@@ -225,13 +225,20 @@ render_month(const struct site *s, const struct site_month *m,
 	return add_dir(t, path, &b, body_off);
 }
 
-/* The body as written, without leading blank lines, ending in a newline. */
+/*
+ * The body as written, without leading blank lines, ending in a newline;
+ * at (if not NULL) gets where its bytes are in b.
+ */
 static void
-put_body(struct buf *b, const char *body, size_t len)
+put_body(struct buf *b, const char *body, size_t len, struct gemini_span *at)
 {
 	while (len > 0 && (*body == '\n' || *body == '\r')) {
 		body++;
 		len--;
+	}
+	if (at != NULL) {
+		at->off = b->len;
+		at->len = len;
 	}
 	buf_add(b, body, len);
 	if (len > 0 && body[len - 1] != '\n')
@@ -273,7 +280,8 @@ put_post_tags(struct buf *b, const struct site *s, const struct post *p)
 }
 
 static int
-render_post(const struct site *s, const struct post *p, struct routes *t)
+render_post(const struct site *s, const struct post *p, struct routes *t,
+    struct gemini_span *at)
 {
 	const struct post_meta *m = &p->meta;
 	char path[512], ymd[11];
@@ -298,7 +306,7 @@ render_post(const struct site *s, const struct post *p, struct routes *t)
 		buf_printf(&b, " (updated %s)", ymd);
 	}
 	buf_puts(&b, "\n\n");
-	put_body(&b, p->body, p->body_len);
+	put_body(&b, p->body, p->body_len, at);
 	buf_putc(&b, '\n');
 	if (m->ntags > 0) {
 		put_post_tags(&b, s, p);
@@ -412,7 +420,8 @@ render_favicon(const struct site *s, struct routes *t)
 }
 
 static int
-render_page(const struct site *s, const struct page *pg, struct routes *t)
+render_page(const struct site *s, const struct page *pg, struct routes *t,
+    struct gemini_span *at)
 {
 	char path[512];
 	struct buf b;
@@ -424,7 +433,7 @@ render_page(const struct site *s, const struct page *pg, struct routes *t)
 	buf_puts(&b, "# ");
 	put_clean(&b, pg->meta.title);
 	buf_puts(&b, "\n\n");
-	put_body(&b, pg->body, pg->body_len);
+	put_body(&b, pg->body, pg->body_len, at);
 	buf_putc(&b, '\n');
 	put_footer(&b, s);
 	snprintf(path, sizeof(path), "/%s.gmi", pg->name);
@@ -578,7 +587,21 @@ render_robots(struct routes *t)
 }
 
 int
-render_gemini(const struct site *s, const struct render_opts *o,
+render_gemini_texts(const struct site *s, struct routes *t,
+    struct gemini_span *at)
+{
+	for (size_t i = 0; i < s->nposts; i++)
+		if (render_post(s, s->posts[i], t, at ? &at[i] : NULL) == -1)
+			return -1;
+	for (size_t i = 0; i < s->npages; i++)
+		if (render_page(s, s->pages[i], t,
+			at ? &at[s->nposts + i] : NULL) == -1)
+			return -1;
+	return 0;
+}
+
+int
+render_gemini_indexes(const struct site *s, const struct render_opts *o,
     struct routes *t)
 {
 	if (render_home(s, t) == -1 || render_atom(s, o, t) == -1 ||
@@ -597,13 +620,15 @@ render_gemini(const struct site *s, const struct render_opts *o,
 			if (render_month(s, &y->months[k], t) == -1)
 				return -1;
 	}
-	for (size_t i = 0; i < s->nposts; i++)
-		if (render_post(s, s->posts[i], t) == -1)
-			return -1;
-	for (size_t i = 0; i < s->npages; i++)
-		if (render_page(s, s->pages[i], t) == -1)
-			return -1;
 	return 0;
+}
+
+int
+render_gemini(const struct site *s, const struct render_opts *o,
+    struct routes *t)
+{
+	return render_gemini_texts(s, t, NULL) == -1 ||
+	    render_gemini_indexes(s, o, t) == -1 ? -1 : 0;
 }
 
 /* The one line of a search's echo: cleaned, and cut to fit. */

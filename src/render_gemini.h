@@ -26,6 +26,24 @@ struct render_opts {
 int render_gemini(const struct site *s, const struct render_opts *o,
     struct routes *t);
 
+/*
+ * render_gemini in its two parts. The texts (every post and page) come
+ * first: each holds its body as written (less its leading blank lines),
+ * so that the loader can read the bodies there and free the copies it
+ * read from disk; at, if not NULL, gets where each body is in its
+ * response: at[i] for post i, at[nposts + j] for page j. The indexes
+ * (home, years, months, tags, feed, robots, search prompt, favicon) read
+ * the model only.
+ */
+struct gemini_span {
+	size_t off, len;
+};
+
+int render_gemini_texts(const struct site *s, struct routes *t,
+    struct gemini_span *at);
+int render_gemini_indexes(const struct site *s, const struct render_opts *o,
+    struct routes *t);
+
 /* Where a post is served: "/YYYY/MM/slug.gmi" (out: 512 bytes will do). */
 void gemini_post_path(char *out, size_t n, const struct post *p);
 

@@ -936,7 +936,7 @@ oom:
 }
 
 int
-render_gopher(const struct site *s, const struct gopher_opts *o,
+render_gopher_menus(const struct site *s, const struct gopher_opts *o,
     struct routes *t)
 {
 	if (render_home(s, o, t) == -1 || render_fixed(o, t) == -1 ||
@@ -955,6 +955,13 @@ render_gopher(const struct site *s, const struct gopher_opts *o,
 			if (render_month(s, &y->months[k], o, t) == -1)
 				return -1;
 	}
+	return 0;
+}
+
+int
+render_gopher_texts(const struct site *s, const struct gopher_opts *o,
+    struct routes *t)
+{
 	for (size_t i = 0; i < s->nposts; i++)
 		if (render_post(s, s->posts[i], o, t) == -1)
 			return -1;
@@ -962,6 +969,14 @@ render_gopher(const struct site *s, const struct gopher_opts *o,
 		if (render_page(s->pages[i], o, t) == -1)
 			return -1;
 	return 0;
+}
+
+int
+render_gopher(const struct site *s, const struct gopher_opts *o,
+    struct routes *t)
+{
+	return render_gopher_menus(s, o, t) == -1 ||
+	    render_gopher_texts(s, o, t) == -1 ? -1 : 0;
 }
 
 void

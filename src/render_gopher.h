@@ -32,6 +32,16 @@ int render_gopher(const struct site *s, const struct gopher_opts *o,
     struct routes *t);
 
 /*
+ * render_gopher in its two parts: the menus (home, years, months, tags,
+ * search prompt, caps.txt, robots.txt) read the model only; the texts
+ * (every post with its links menu, every page) read the bodies too.
+ */
+int render_gopher_menus(const struct site *s, const struct gopher_opts *o,
+    struct routes *t);
+int render_gopher_texts(const struct site *s, const struct gopher_opts *o,
+    struct routes *t);
+
+/*
  * The Gopher+ form of a menu (what the UMN client asks for with "TAB $"
  * before it shows one): "+-1", then each item as "+INFO: item", then
  * ".". Items are not marked Gopher+ (no TAB + after the port): the

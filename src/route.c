@@ -112,7 +112,12 @@ routes_add(struct routes *t, const char *path, size_t path_len,
 	if ((r->path = pool_copy(&t->bytes, path, path_len)) == NULL)
 		goto fail;
 	data = resp->data;
-	if (!resp->shared) {
+	if (!resp->shared && resp->len >= POOL_ADOPT_MIN) {
+		/* Kept where it was made: no second copy while it is added. */
+		resp->data = NULL;
+		if ((data = pool_adopt(&t->bytes, data)) == NULL)
+			goto fail;
+	} else if (!resp->shared) {
 		if ((data = pool_copy(&t->bytes, resp->data, resp->len)) == NULL)
 			goto fail;
 		free(resp->data);

@@ -54,14 +54,12 @@ struct big_first {
 };
 
 /*
- * A post's gemtext, where the index reads it for snippets: first the
- * post's own body, then (search_text_in) the same bytes inside its
- * rendered page, so the snapshot holds them once.
+ * A post's gemtext, where the index reads it for snippets: the post's
+ * body, which the snapshot keeps in the post's Gemini page.
  */
 struct source {
 	const char *p;
 	uint32_t len;
-	uint32_t owned;   /* p is the index's own copy */
 };
 
 struct term {
@@ -355,6 +353,7 @@ struct adding {
 	struct search_index *ix;
 	uint32_t post;
 	uint8_t field;
+	size_t base;  /* F_BODY: where the text given starts in the whole */
 };
 
 /*
@@ -431,6 +430,15 @@ close_posting(struct search_index *ix, struct term *t, struct growing *g)
 	return 0;
 }
 
+/* A body term's offset in the whole plain text (32 bits: see plain_text). */
+static uint32_t
+first_at(const struct adding *a, size_t off)
+{
+	size_t at = a->base + off;
+
+	return at > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)at;
+}
+
 static int
 add_term(void *ctx, const char *s, size_t n, size_t off)
 {
@@ -444,7 +452,7 @@ add_term(void *ctx, const char *s, size_t n, size_t off)
 	/* Posts are added in order, so this post's posting is the open one. */
 	if (t->n > 0 && g->open.post == a->post) {
 		if (a->field == F_BODY && !(g->open.fields & F_BODY))
-			g->open.first = (uint32_t)off;
+			g->open.first = first_at(a, off);
 		g->open.fields |= a->field;
 		return 0;
 	}
@@ -452,7 +460,7 @@ add_term(void *ctx, const char *s, size_t n, size_t off)
 		return -1;
 	t->n++;
 	g->open.post = a->post;
-	g->open.first = a->field == F_BODY ? (uint32_t)off : UINT32_MAX;
+	g->open.first = a->field == F_BODY ? first_at(a, off) : UINT32_MAX;
 	g->open.fields = a->field;
 	return 0;
 }
@@ -531,10 +539,16 @@ first_of(const struct search_index *ix, const struct term *t, uint32_t k)
 	return b ? b->first : UINT32_MAX;
 }
 
-/* Plain text being made: never longer than the gemtext it comes from. */
+/*
+ * Plain text being made: never longer than the gemtext it comes from. The
+ * index makes it a line at a time (s holds the text after done bytes,
+ * the last of which was last); a snippet, whole (done 0).
+ */
 struct plain {
 	char *s;
 	size_t len, cap;
+	size_t done;
+	char last;
 };
 
 /*
@@ -553,7 +567,8 @@ put_clean(struct plain *t, const char *s, size_t len)
 			c = ' ';
 			i += k - 1;
 		}
-		if (c == ' ' && (t->len == 0 || t->s[t->len - 1] == ' '))
+		if (c == ' ' && (t->len > 0 ? t->s[t->len - 1] == ' '
+					     : t->done == 0 || t->last == ' '))
 			continue;
 		if (t->len < t->cap)
 			t->s[t->len++] = c;
@@ -575,7 +590,7 @@ plain_text(const char *body, size_t len, size_t limit, uint32_t *out_len,
 	struct gemtext_line line;
 	/* Each line's text is part of it, and its space stands for a line
 	 * end (the first one, at the start, is dropped). */
-	struct plain t = {NULL, 0, len};
+	struct plain t = {NULL, 0, len, 0, 0};
 
 	if ((t.s = malloc(len + 1)) == NULL)
 		return NULL;
@@ -599,14 +614,56 @@ plain_text(const char *body, size_t len, size_t limit, uint32_t *out_len,
 	return t.s;
 }
 
+/*
+ * The body's terms, with their offsets in its plain text (plain_text's,
+ * which snippets make again), made one line at a time: never the whole
+ * plain text and its word breaks at once (a 15 MB post was 30 MB more
+ * while it was indexed). Every line starts with the space that joins it
+ * to the one before (or follows a space already there), so no word runs
+ * from one line into the next and the cuts are those of the whole.
+ */
+static int
+index_body(struct scratch *sc, struct adding *a, const char *body,
+    size_t len)
+{
+	struct gemtext_reader r;
+	struct gemtext_line line;
+	struct plain t = {NULL, 0, 0, 0, 0};
+	int rc = 0;
+
+	gemtext_init(&r, body, len);
+	while (rc == 0 && gemtext_next(&r, &line)) {
+		if (line.kind == GT_PRE_START || line.kind == GT_PRE_END)
+			continue;
+		if (line.text_len + 1 > t.cap) {
+			char *s = realloc(t.s, line.text_len + 1);
+
+			if (s == NULL) {
+				rc = -1;
+				break;
+			}
+			t.s = s;
+			t.cap = line.text_len + 1;
+		}
+		put_clean(&t, " ", 1);
+		put_clean(&t, line.text, line.text_len);
+		a->base = t.done;
+		rc = each_term(sc, t.s, t.len, add_term, a);
+		if (t.len > 0) {
+			t.done += t.len;
+			t.last = t.s[t.len - 1];
+			t.len = 0;
+		}
+	}
+	free(t.s);
+	return rc;
+}
+
 static int
 index_post(struct search_index *ix, struct scratch *sc, uint32_t i)
 {
 	const struct post *p = ix->posts[i];
-	struct adding a = {ix, i, F_TITLE};
-	char *text;
-	uint32_t len;
-	int rc, cut;
+	struct adding a = {ix, i, F_TITLE, 0};
 
 	if (each_term(sc, p->meta.title, strlen(p->meta.title), add_term,
 		&a) == -1)
@@ -619,13 +676,8 @@ index_post(struct search_index *ix, struct scratch *sc, uint32_t i)
 	ix->src[i].p = p->body;
 	ix->src[i].len = p->body_len > UINT32_MAX ? UINT32_MAX
 						  : (uint32_t)p->body_len;
-	if ((text = plain_text(p->body, ix->src[i].len, SIZE_MAX, &len,
-		 &cut)) == NULL)
-		return -1;
 	a.field = F_BODY;
-	rc = each_term(sc, text, len, add_term, &a);
-	free(text);
-	return rc;
+	return index_body(sc, &a, ix->src[i].p, ix->src[i].len);
 }
 
 /*
@@ -722,56 +774,9 @@ search_free(struct search_index *ix)
 	free(ix->grow);
 	free(ix->big);
 	free(ix->slots);
-	if (ix->src)
-		for (size_t i = 0; i < ix->nposts; i++)
-			if (ix->src[i].owned)
-				free((char *)ix->src[i].p);
 	free(ix->src);
 	buf_free(&ix->words);
 	free(ix);
-}
-
-/* As put_body writes it into a page: without its leading blank lines. */
-static void
-body_as_written(const char **p, uint32_t *len)
-{
-	while (*len > 0 && (**p == '\n' || **p == '\r')) {
-		(*p)++;
-		(*len)--;
-	}
-}
-
-int
-search_text_in(struct search_index *ix, size_t i, const char *page,
-    size_t len)
-{
-	struct source *src;
-	const char *at = NULL;
-	char *copy;
-
-	if (ix == NULL || i >= ix->nposts)
-		return 0;
-	src = &ix->src[i];
-	if (src->owned)
-		return 0;
-	body_as_written(&src->p, &src->len);
-	if (src->len == 0) {
-		src->p = "";
-		return 0;
-	}
-	/* The same bytes give the same plain text, so the same offsets. */
-	if (page != NULL)
-		at = memmem(page, len, src->p, src->len);
-	if (at != NULL) {
-		src->p = at;
-		return 0;
-	}
-	if ((copy = malloc(src->len)) == NULL)
-		return -1;
-	memcpy(copy, src->p, src->len);
-	src->p = copy;
-	src->owned = 1;
-	return 0;
 }
 
 /* ---------------------------------------------------------------- query */

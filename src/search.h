@@ -41,21 +41,14 @@ int search_fold(const char *s, size_t len, struct buf *out);
 
 /*
  * Builds the index of posts[0..nposts), which must stay in that order
- * (newest first) and alive for as long as the index. NULL on memory.
+ * (newest first) and alive for as long as the index, and so must their
+ * bodies: the index keeps no text of its own, and cuts its snippets from
+ * each body as it was when the index was built (the loader builds it
+ * once the bodies are in their Gemini pages, where the snapshot keeps
+ * them). NULL on memory.
  */
 struct search_index *search_build(struct post *const *posts, size_t nposts);
 void search_free(struct search_index *ix);
-
-/*
- * The index keeps no text of its own: snippets are cut from each post's
- * gemtext, read at first from the post's body. Before the bodies go,
- * tell it where else post i's gemtext lives: page[0..len) (a rendered
- * page that holds the body as written, leading blank lines left out);
- * when it is not found there, or page is NULL, the index copies it.
- * Returns 0, or -1 (memory).
- */
-int search_text_in(struct search_index *ix, size_t i, const char *page,
-    size_t len);
 
 enum search_status {
 	SEARCH_OK,

@@ -216,6 +216,12 @@ site_keep_text(struct site *s, const char *text, size_t len)
 	return pool_copy(&s->texts, len ? text : "", len);
 }
 
+char *
+site_adopt_text(struct site *s, char *buf)
+{
+	return pool_adopt(&s->texts, buf);
+}
+
 static int
 same_path(const struct post *x, const struct post *y)
 {
@@ -383,16 +389,10 @@ site_finish(struct site *s, void (*dup)(void *ctx, const char *file),
 void
 site_drop_texts(struct site *s)
 {
-	for (size_t i = 0; i < s->nposts; i++) {
+	for (size_t i = 0; i < s->nposts; i++)
 		s->posts[i]->file = NULL;
-		s->posts[i]->body = NULL;
-		s->posts[i]->body_len = 0;
-	}
-	for (size_t i = 0; i < s->npages; i++) {
+	for (size_t i = 0; i < s->npages; i++)
 		s->pages[i]->file = NULL;
-		s->pages[i]->body = NULL;
-		s->pages[i]->body_len = 0;
-	}
 	pool_free(&s->texts);
 }
 

@@ -35,7 +35,9 @@ struct post {
 			     site.texts (or the caller's), until
 			     site_drop_texts */
 	char *slug;       /* meta.slug, or the file name without ".gmi" */
-	const char *body; /* gemtext after the front matter: as file */
+	const char *body; /* gemtext after the front matter: in site.texts
+			     (or the caller's); the loader moves it into the
+			     post's Gemini page before site_drop_texts */
 	size_t body_len;
 	int64_t when;     /* the local date as written, in seconds: the sort
 			     key (offsets ignored, so a post stays in the
@@ -97,10 +99,10 @@ struct site {
 	struct search_index *search; /* built by site_finish */
 	size_t cap_posts, cap_pages;
 	/*
-	 * The bodies and file names, read at load and needed only until
-	 * every page is rendered, in blocks of their own: among the model's
-	 * small allocations in the heap they would leave, once freed, holes
-	 * that keep its pages resident (10,000 posts of 2 KB: 14 MB).
+	 * The bodies and file names as read at load, needed only until the
+	 * Gemini pages hold the bodies, in blocks of their own: among the
+	 * model's small allocations in the heap they would leave, once freed,
+	 * holes that keep its pages resident (10,000 posts of 2 KB: 14 MB).
 	 */
 	struct pool texts;
 };
@@ -122,6 +124,9 @@ int site_add_page(struct site *s, struct page *p);
 /* A copy of text[0..len) in s->texts, for a body or a file name; NULL
  * on memory. */
 const char *site_keep_text(struct site *s, const char *text, size_t len);
+/* buf (from malloc) taken into s->texts as it is (pool_adopt): NULL on
+ * memory, when buf is freed. */
+char *site_adopt_text(struct site *s, char *buf);
 /*
  * Sorts posts newest first (ties by slug), builds years and months, the
  * tags (tags.h) and the search index (search.h).
@@ -143,9 +148,10 @@ int site_finish_model(struct site *s,
 int site_index(struct site *s);
 
 /*
- * Frees site.texts once every page is rendered (the snapshot keeps the
- * rendered pages, and the search index reads its text in them) and
- * forgets every body and file name.
+ * Frees site.texts and forgets every file name, once no body is in it
+ * (content.c moves each into its rendered Gemini page first, which the
+ * snapshot keeps, and where the search index and the Gopher texts read
+ * it).
  */
 void site_drop_texts(struct site *s);
 void site_free(struct site *s);

@@ -63,13 +63,8 @@ setup(void)
 	site_add_post(&site, mkpost(&site, "c", 2003, "Empty", "harbor", ""));
 	if (site_finish(&site, no_dup, NULL) == -1)
 		__builtin_trap();
-	/* As a load leaves it: the index reads its own copies (no page
-	 * here), the bodies are gone. */
-	for (size_t i = 0; i < site.nposts; i++) {
-		if (search_text_in(site.search, i, NULL, 0) == -1)
-			__builtin_trap();
-	}
-	site_drop_texts(&site);
+	/* The index reads the bodies where they are (a load moves them
+	 * into the pages first): here they stay in site.texts. */
 }
 
 int

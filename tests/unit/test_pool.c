@@ -85,12 +85,34 @@ test_packing(void **state)
 	free(big_src);
 }
 
+/* A buffer taken over stays where it is, beside the copies; freed with
+ * the pool (LeakSanitizer would say otherwise). */
+static void
+test_adopt(void **state)
+{
+	struct pool p;
+	char *mine = strdup("taken over"), *a, *got;
+
+	(void)state;
+	assert_non_null(mine);
+	pool_init(&p);
+	a = pool_copy(&p, "copy", 4);
+	got = pool_adopt(&p, mine);
+	assert_ptr_equal(got, mine);
+	assert_string_equal(a, "copy");
+	assert_string_equal(got, "taken over");
+	pool_free(&p);
+	assert_null(p.blocks);
+	assert_null(p.chunks);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_copies_stay),
 		cmocka_unit_test(test_packing),
+		cmocka_unit_test(test_adopt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

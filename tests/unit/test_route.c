@@ -174,6 +174,39 @@ test_gopher_plus(void **state)
 	buf_free(&b);
 }
 
+/*
+ * A big response is kept where it was made (pool_adopt), not copied
+ * into the table: the load never holds a big page twice. A small one is
+ * copied into the pool's blocks.
+ */
+static void
+test_big_kept(void **state)
+{
+	struct routes t;
+	struct response big = {0}, small = owned("small");
+	const struct response *got;
+	char *data;
+
+	(void)state;
+	routes_init(&t);
+	big.len = POOL_ADOPT_MIN;
+	data = big.data = malloc(big.len + 1);
+	assert_non_null(data);
+	memset(data, 'b', big.len);
+	data[big.len] = '\0';
+	assert_int_equal(routes_add(&t, "/big", 4, &big), 0);
+	assert_null(big.data);
+	assert_int_equal(routes_add(&t, "/small", 6, &small), 0);
+	got = routes_get(&t, "/big", 4);
+	assert_non_null(got);
+	assert_ptr_equal(got->data, data);
+	assert_int_equal(got->len, POOL_ADOPT_MIN);
+	assert_int_equal(got->data[POOL_ADOPT_MIN - 1], 'b');
+	got = routes_get(&t, "/small", 6);
+	assert_string_equal(got->data, "small");
+	routes_free(&t); /* frees the big one too (LeakSanitizer checks) */
+}
+
 int
 main(void)
 {
@@ -183,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_first_stays),
 		cmocka_unit_test(test_alias_shares),
 		cmocka_unit_test(test_gopher_plus),
+		cmocka_unit_test(test_big_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
