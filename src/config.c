@@ -12,7 +12,7 @@
 #include "ytree.h"
 
 enum ctype { C_STRING, C_LIST, C_ADDRS, C_PORT, C_INT, C_SECONDS, C_NUMBER,
-	C_BOOL, C_LOG_FORMAT };
+	C_BOOL, C_LOG_FORMAT, C_BYTES };
 
 struct key {
 	const char *name;
@@ -26,6 +26,8 @@ struct key {
 /* Every key; capsuled.yaml(5) documents each. */
 static const struct key keys[] = {
 	{"root", C_STRING, F(root), 0, 0},
+	/* 1 TiB: a whole number of bytes a double holds exactly. */
+	{"max_content_bytes", C_BYTES, F(max_content_bytes), 0, 1099511627776.0},
 	{"host", C_STRING, F(host), 0, 0},
 	{"aliases", C_LIST, F(aliases), 0, 0},
 	{"listen", C_ADDRS, F(listen), 0, 0},
@@ -79,6 +81,7 @@ config_defaults(struct config *c)
 	c->max_per_address = 32;
 	c->rate = 10;
 	c->burst = 30;
+	c->max_content_bytes = CONFIG_MAX_CONTENT_DEFAULT;
 }
 
 int
@@ -163,6 +166,37 @@ parse_number(const char *v, double min, double max, double *out)
 	    !(d >= min && d <= max))
 		return -1;
 	*out = d;
+	return 0;
+}
+
+/*
+ * A size in bytes: a whole number, or one with K, M or G after it
+ * (binary: 1K is 1024), as people write sizes.
+ */
+static int
+parse_bytes(const char *v, double max, size_t *out)
+{
+	static const char units[] = "KMG";
+	char *end;
+	double d;
+	const char *u;
+
+	errno = 0;
+	if (*v < '0' || *v > '9')
+		return -1;
+	d = strtod(v, &end);
+	if (errno || end == v)
+		return -1;
+	if (*end != '\0') {
+		if ((u = strchr(units, *end)) == NULL || end[1] != '\0')
+			return -1;
+		for (long k = u - units; k >= 0; k--)
+			d *= 1024;
+	}
+	/* The range first: a double past it has no long long to compare. */
+	if (!(d <= max) || d != (double)(long long)d)
+		return -1;
+	*out = (size_t)d;
 	return 0;
 }
 
@@ -271,6 +305,14 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 			*(int *)p = 0;
 		else {
 			snprintf(err, errlen, "must be true or false");
+			return -1;
+		}
+		return 0;
+	case C_BYTES:
+		if (parse_bytes(value, k->max, p) == -1) {
+			snprintf(err, errlen, "must be a whole number of bytes "
+			    "(K, M or G after it: 256M), at most 1024G; 0: no "
+			    "limit");
 			return -1;
 		}
 		return 0;
@@ -453,6 +495,9 @@ config_dump(const struct config *c, FILE *f)
 		case C_LOG_FORMAT:
 			fputs(*(const int *)p == LOG_FORMAT_COMMON ? "common"
 								   : "capsuled", f);
+			break;
+		case C_BYTES:
+			fprintf(f, "%zu", *(const size_t *)p);
 			break;
 		}
 		fputc('\n', f);

@@ -45,7 +45,11 @@ struct config {
 	int log_format;      /* enum log_format */
 	int anonymize;       /* log client addresses with their host part cut */
 	int workers;         /* event loops, one per thread (0: one per CPU) */
+	size_t max_content_bytes; /* posts and pages over this are refused
+				     whole (0: no limit) */
 };
+
+#define CONFIG_MAX_CONTENT_DEFAULT ((size_t)256 << 20)
 
 void config_defaults(struct config *c);
 void config_free(struct config *c);

@@ -28,6 +28,10 @@ struct loader {
 	struct site *site;
 	struct diags *d;
 	const atomic_int *cancel; /* non-zero: give up (NULL: never) */
+	const char *root;
+	size_t max_bytes;  /* of posts and pages (0: no limit) */
+	size_t bytes;      /* read so far */
+	int over;          /* max_bytes was passed: the load is refused */
 };
 
 /* Asked between files and between render steps: a stop cannot wait. */
@@ -38,12 +42,34 @@ cancelled(const atomic_int *cancel)
 }
 
 /*
+ * Counts a file of size bytes against max_content_bytes before it is
+ * read: a tree too big to hold is refused as the walk finds it, before
+ * more of it is read. 1 when it may be read.
+ */
+static int
+within_max(struct loader *l, const char *path, size_t size)
+{
+	if (l->over)
+		return 0;
+	if (l->max_bytes == 0 || size <= l->max_bytes - l->bytes) {
+		l->bytes += size;
+		return 1;
+	}
+	l->over = 1;
+	diags_add(l->d, l->root, 0, 0, "the posts and pages are larger than "
+	    "max_content_bytes (%zu bytes): %zu bytes read, and %s has %zu "
+	    "more; the content is not loaded (raise max_content_bytes, or "
+	    "set it to 0 for no limit)", l->max_bytes, l->bytes, path, size);
+	return 0;
+}
+
+/*
  * Reads a regular file below dirfd without following a symbolic link, so
  * nothing outside the tree is read even if the tree changes meanwhile.
  */
 static char *
 read_at(int dirfd, const char *name, const char *path, size_t *len,
-    struct diags *d)
+    struct loader *l, struct diags *d)
 {
 	struct stat st;
 	char *data = NULL;
@@ -64,6 +90,8 @@ read_at(int dirfd, const char *name, const char *path, size_t *len,
 		diags_add(d, path, 0, 0, "file larger than %d bytes", FILE_MAX);
 		goto fail;
 	}
+	if (l != NULL && !within_max(l, path, (size_t)st.st_size))
+		goto fail;
 	if ((data = malloc((size_t)st.st_size + 1)) == NULL) {
 		diags_add(d, path, 0, 0, "out of memory");
 		goto fail;
@@ -288,7 +316,7 @@ read_entry(struct loader *l, int dirfd, const char *file, const char *path,
 	size_t len;
 	int rc;
 
-	if ((data = read_at(dirfd, file, path, &len, l->d)) == NULL)
+	if ((data = read_at(dirfd, file, path, &len, l, l->d)) == NULL)
 		return -1;
 	rc = parse_file(path, &data, len, flags, is_markdown(file), l->site,
 	    meta, body, body_len, l->d);
@@ -422,7 +450,7 @@ walk(struct loader *l, int dirfd, const char *dirpath, int depth,
 	closedir(dir);
 	if (n > 0) /* qsort(NULL, 0) is undefined */
 		qsort(names, n, sizeof(*names), cmp_name);
-	for (size_t i = 0; i < n && !cancelled(l->cancel); i++) {
+	for (size_t i = 0; i < n && !l->over && !cancelled(l->cancel); i++) {
 		char path[4096];
 		struct stat st;
 		int sub;
@@ -485,7 +513,7 @@ load_site_info(int rootfd, const char *root, struct site_info *info,
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/site.yaml", root);
-	if ((data = read_at(rootfd, "site.yaml", path, &len, d)) == NULL)
+	if ((data = read_at(rootfd, "site.yaml", path, &len, NULL, d)) == NULL)
 		return -1;
 	rc = site_info_parse(data, len, info, &err);
 	if (rc == -1)
@@ -635,7 +663,8 @@ fix_mmap_threshold(void)
 
 struct snapshot *
 content_load(const char *root, const struct render_opts *o,
-    const struct gopher_opts *go, const atomic_int *cancel, struct diags *d)
+    const struct gopher_opts *go, size_t max_bytes, const atomic_int *cancel,
+    struct diags *d)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct snapshot *snap;
@@ -654,15 +683,20 @@ content_load(const char *root, const struct render_opts *o,
 		diags_add(d, root, 0, 0, "out of memory");
 		return NULL;
 	}
+	memset(&l, 0, sizeof(l));
 	l.site = &snap->site;
 	l.d = d;
 	l.cancel = cancel;
+	l.root = root;
+	l.max_bytes = max_bytes;
 	if (load_site_info(rootfd, root, &snap->site.info, d) == -1)
 		goto fail;
 	walk_dir(&l, rootfd, root, "posts", 1, load_post);
 	walk_dir(&l, rootfd, root, "pages", 0, load_page);
 	close(rootfd);
 	rootfd = -1;
+	if (l.over)
+		goto fail;
 	if (cancelled(cancel))
 		goto abandon;
 	if (site_finish_model(&snap->site, report_dup, d) == -1 ||

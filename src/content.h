@@ -30,11 +30,14 @@
 /*
  * Loads and renders. Every problem goes to d. Returns NULL only when
  * nothing can be served (no root, no usable site.yaml, no memory), or
- * when *cancel (NULL: never) became non-zero: it is looked at between
- * files and between render steps, so a load gives up within one step.
+ * when the post and page files add up to more than max_bytes (0: no
+ * limit; max_content_bytes): that tree is refused whole, as the walk
+ * reaches the file that passes it; or when *cancel (NULL: never) became
+ * non-zero: it is looked at between files and between render steps, so
+ * a load gives up within one step.
  */
 struct snapshot *content_load(const char *root, const struct render_opts *o,
-    const struct gopher_opts *go, const atomic_int *cancel,
+    const struct gopher_opts *go, size_t max_bytes, const atomic_int *cancel,
     struct diags *d);
 
 #endif

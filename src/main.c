@@ -67,7 +67,9 @@ static const char usage[] =
     "      --log-format F     capsuled (default) or common\n"
     "      --anonymize        log client addresses without their host part\n"
     "      --workers N        event loops, one thread each (default 0: one\n"
-    "                         per CPU)\n";
+    "                         per CPU)\n"
+    "      --max-content-bytes N  refuse a tree whose posts and pages are\n"
+    "                         larger (default 256M; 0: no limit)\n";
 
 /* The command line: what each option is, and which config key it sets. */
 static const struct cli_opt {
@@ -106,6 +108,7 @@ static const struct cli_opt {
 	{"log-format", 1, 0, "log_format"},
 	{"anonymize", 0, 0, "anonymize"},
 	{"workers", 1, 0, "workers"},
+	{"max-content-bytes", 1, 0, "max_content_bytes"},
 };
 
 #define NOPTS (sizeof(cli_opts) / sizeof(cli_opts[0]))

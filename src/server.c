@@ -462,7 +462,8 @@ server_load(struct server *srv, struct diags *d)
 					  : srv->gopher_port;
 	go.width = (size_t)cfg->gopher_width;
 	go.gemini_host = cfg->host;
-	snap = content_load(cfg->root, &o, &go, &srv->abandon, d);
+	snap = content_load(cfg->root, &o, &go, cfg->max_content_bytes,
+	    &srv->abandon, d);
 	if (snap && snapshot_serve(snap, cfg, srv->gemini_port,
 	    srv->gopher_port) == -1) {
 		diags_add(d, cfg->root, 0, 0, "out of memory");

@@ -35,6 +35,21 @@ static const struct {
 	{"gopher_width: 10\n",
 	    "t.yaml:1:15: gopher_width: must be a whole number from 20 to 400"},
 	{"rate: lots\n", "t.yaml:1:7: rate: must be a number from 0 to 1e+06"},
+	{"max_content_bytes: 1025G\n",
+	    "t.yaml:1:20: max_content_bytes: must be a whole number of bytes "
+	    "(K, M or G after it: 256M), at most 1024G; 0: no limit"},
+	{"max_content_bytes: -1\n",
+	    "t.yaml:1:20: max_content_bytes: must be a whole number of bytes "
+	    "(K, M or G after it: 256M), at most 1024G; 0: no limit"},
+	{"max_content_bytes: 12MB\n",
+	    "t.yaml:1:20: max_content_bytes: must be a whole number of bytes "
+	    "(K, M or G after it: 256M), at most 1024G; 0: no limit"},
+	{"max_content_bytes: 1e300K\n", /* past long long: no cast (UBSan) */
+	    "t.yaml:1:20: max_content_bytes: must be a whole number of bytes "
+	    "(K, M or G after it: 256M), at most 1024G; 0: no limit"},
+	{"max_content_bytes: 0.5\n",
+	    "t.yaml:1:20: max_content_bytes: must be a whole number of bytes "
+	    "(K, M or G after it: 256M), at most 1024G; 0: no limit"},
 };
 
 static void
@@ -84,8 +99,38 @@ test_good(void **state)
 	assert_int_equal(c.chroot, 1);
 	assert_int_equal(c.log_format, LOG_FORMAT_COMMON);
 	assert_null(c.gopher_host);
+	assert_int_equal(c.max_content_bytes, CONFIG_MAX_CONTENT_DEFAULT);
+	assert_int_equal(c.max_content_bytes, 256 * 1024 * 1024);
 	config_free(&c);
 	diags_free(&d);
+}
+
+/* Sizes: bytes, or K, M, G (binary); 0 is no limit. */
+static void
+test_bytes(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t want;
+	} rows[] = {
+		{"0", 0}, {"1000", 1000}, {"64K", 65536}, {"256M", 268435456},
+		{"1G", 1073741824}, {"1.5K", 1536}, {"1024G", 1099511627776},
+	};
+	char err[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct config c;
+
+		config_defaults(&c);
+		if (config_set(&c, "max_content_bytes", rows[i].in, err,
+			sizeof(err)) != 0)
+			fail_msg("%s: %s", rows[i].in, err);
+		if (c.max_content_bytes != rows[i].want)
+			fail_msg("%s: %zu, want %zu", rows[i].in,
+			    c.max_content_bytes, rows[i].want);
+		config_free(&c);
+	}
 }
 
 /* What --dump-config prints reads back as the same configuration. */
@@ -104,6 +149,7 @@ test_dump_round_trip(void **state)
 	config_set(&a, "listen", "10.0.0.1", err, sizeof(err));
 	config_set(&a, "rate", "2.5", err, sizeof(err));
 	config_set(&a, "gemini_port", "off", err, sizeof(err));
+	config_set(&a, "max_content_bytes", "3M", err, sizeof(err));
 	f = open_memstream(&one, &n1);
 	config_dump(&a, f);
 	fclose(f);
@@ -159,6 +205,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_copy),
 	};
