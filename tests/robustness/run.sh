@@ -54,6 +54,7 @@ suite limits_faults "$bin" test_limits_faults.py
 suite small "$bin" test_small.py
 suite control "$bin" test_control.py
 suite floods "$bin" test_floods.py
+suite load "$bin" test_load.py
 
 asan=$root/build/asan/capsuled
 if [ "${ROBUSTNESS_ASAN:-1}" != 0 ] && [ -x "$asan" ] && [ "$asan" != "$bin" ]
