@@ -16,6 +16,31 @@
 #include "search.h"
 #include "site.h"
 
+/* Plain ASCII, the bulk of most blogs' tags, needs no libunistring. */
+static int
+ascii_only(const struct buf *b)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if ((unsigned char)b->data[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Case folding and NFC of ASCII: A-Z made a-z, nothing else. */
+static char *
+ascii_folded(struct buf *b)
+{
+	if (b->len == 0) {
+		/* Never written, the buffer holds no NUL to steal. */
+		buf_free(b);
+		return strdup("");
+	}
+	for (size_t i = 0; i < b->len; i++)
+		if (b->data[i] >= 'A' && b->data[i] <= 'Z')
+			b->data[i] = (char)(b->data[i] + ('a' - 'A'));
+	return buf_steal(b, NULL);
+}
+
 char *
 tags_key(const char *tag)
 {
@@ -45,6 +70,8 @@ tags_key(const char *tag)
 	}
 	if (b.failed)
 		return NULL;
+	if (ascii_only(&b))
+		return ascii_folded(&b);
 	f = u8_casefold((const uint8_t *)(b.data ? b.data : ""), b.len, NULL,
 	    UNINORM_NFC, NULL, &flen);
 	buf_free(&b);
@@ -75,9 +102,18 @@ slug_char(struct buf *out, const uint8_t *c, size_t n)
 {
 	uint8_t tmp[64];
 	size_t dlen = sizeof(tmp), w = 0;
-	uint8_t *d = u8_normalize(UNINORM_NFKD, c, n, tmp, &dlen);
+	uint8_t *d;
 	char plain[64];
-	int ascii = d != NULL;
+	int ascii;
+
+	/* An ASCII letter or digit is itself (the key is folded already). */
+	if (n == 1 && c[0] < 0x80) {
+		buf_putc(out, (char)(c[0] >= 'A' && c[0] <= 'Z' ? c[0] | 0x20
+							      : c[0]));
+		return;
+	}
+	d = u8_normalize(UNINORM_NFKD, c, n, tmp, &dlen);
+	ascii = d != NULL;
 
 	for (size_t i = 0; ascii && i < dlen;) {
 		ucs4_t uc;

@@ -130,6 +130,23 @@ wrap_next_cluster(const char *s, const char *end, size_t *cols)
 	return next;
 }
 
+/*
+ * 1 when s[0..len) is already a clean line: printable ASCII (one column
+ * each), no space at either end nor two together. Most menu lines are,
+ * and need no copy.
+ */
+static int
+wrap_is_clean_ascii(const char *s, size_t len)
+{
+	if (len > 0 && (s[0] == ' ' || s[len - 1] == ' '))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e ||
+		    (s[i] == ' ' && s[i + 1] == ' '))
+			return 0;
+	return 1;
+}
+
 size_t
 wrap_clean_line(struct buf *out, const char *s, size_t len, size_t max_cols)
 {
@@ -137,6 +154,10 @@ wrap_clean_line(struct buf *out, const char *s, size_t len, size_t max_cols)
 	const char *p, *end;
 	size_t cols, keep;
 
+	if (len <= max_cols && wrap_is_clean_ascii(s, len)) {
+		buf_add(out, s, len);
+		return len;
+	}
 	buf_init(&c);
 	wrap_clean(&c, s, len, 1);
 	if (c.failed) {
