@@ -9,13 +9,17 @@
 #     swap;
 #  5. N_STALL (1,024) clients that stop reading a 57 KB page cost under
 #     20 MB, and the memory goes back when they leave (issue 13).
+#  6. the peak of a start and of a reload (VmHWM) on two big trees:
+#     100,000 tiny posts and four posts of 15 MB (issue 13: a reload's
+#     peak is the old snapshot and the new, no more).
 #
 #   sudo sh bench/memory.sh        # about a minute
 #
 # Knobs (environment): CAPSULED (./capsuled), N (10000 connections),
 # N_STALL (1024 stalled readers in part 5; 0 skips it),
 # POSTS (10000), SIZES (the longer posts of part 4, as gen_tree.py's
-# --paras ranges: "10-12 60-70"; empty to skip), OUT (a directory to keep the logs and samples in;
+# --paras ranges: "10-12 60-70"; empty to skip), PEAK_TREES (the trees of part 6: "tiny big",
+# empty to skip), OUT (a directory to keep the logs and samples in;
 # default: a temporary one, removed). Needs python3 (the tree generator
 # and the RSS sampler); uses gdb, when present, to ask glibc for a
 # malloc_trim(0) after the reloads (what trimming would give back).
@@ -380,6 +384,50 @@ if [ "$N_STALL" -gt 0 ]; then
 	stall_mode tls-stall gemini://localhost/2024/05/long.gmi gemini
 	stall_mode tcp-stall /2024/05/long.txt gopher
 fi
+# ------------------------------------------------ 6. peaks of a start and a reload
+# VmHWM is the peak resident size; "5" written to /proc/PID/clear_refs
+# resets it (Linux), so what is read after the reload is the reload's own
+# peak. The new snapshot beside the old one is what a reload cannot
+# avoid: "over 2x" is the peak less twice the resident size before.
+PEAK_TREES=${PEAK_TREES-"tiny big"}
+PEAK_ROWS=$W/peaks.md
+: >"$PEAK_ROWS"
+reloads() { grep -c ' reloaded: ' "$W/caps.err" || true; }
+for t in $PEAK_TREES; do
+	rm -rf "$W/tree"
+	case $t in
+	tiny) say "6. peaks: 100,000 tiny posts"
+		python3 "$ROOT/tests/gen_tree.py" 100000 "$W/tree" \
+		    --seed 20240315 --quiet
+		label="100,000 tiny posts" ;;
+	big) say "6. peaks: four posts of 15 MB"
+		python3 "$ROOT/tests/gen_tree.py" 4 "$W/tree" --seed 5 \
+		    --drafts 0 --body-bytes 15000000 --quiet
+		label="four 15 MB posts" ;;
+	*) say "unknown PEAK_TREES entry $t"; exit 1 ;;
+	esac
+	sync
+	FB=$(find "$W/tree/posts" "$W/tree/pages" -type f -printf '%s\n' |
+	    awk '{ s += $1 } END { print s }')
+	start_caps "$W/tree"
+	sleep 0.5
+	R0=$(rss "$CAPS") H0=$(hwm "$CAPS")
+	echo 5 >"/proc/$CAPS/clear_refs"
+	n0=$(reloads)
+	kill -HUP "$CAPS"
+	until_ok 1200 sh -c "[ \$(grep -c ' reloaded: ' '$W/caps.err') -gt $n0 ]" ||
+	    say "  no 'reloaded' line within 120 s"
+	sleep 0.5
+	H1=$(hwm "$CAPS") R1=$(rss "$CAPS")
+	stop_caps
+	say "  RSS $R0 kB, start peak $H0 kB; reload peak $H1 kB, then $R1 kB"
+	printf '| %s | %s MB | %s MB | %s MB (%sx) | %s MB (%sx) | %+.1f MB | %s MB | %sx |\n' \
+	    "$label" "$(mib $((FB / 1024)))" "$(mib "$R0")" "$(mib "$H0")" \
+	    "$(ratio "$H0" "$R0")" "$(mib "$H1")" "$(ratio "$H1" "$R0")" \
+	    "$(awk -v h="$H1" -v r="$R0" 'BEGIN { print (h - 2 * r) / 1024 }')" \
+	    "$(mib "$R1")" "$(ratio $((R0 * 1024)) "$FB")" >>"$PEAK_ROWS"
+done
+rm -rf "$W/tree"
 
 # ------------------------------------------------ the table
 cat <<EOF
@@ -438,4 +486,14 @@ if [ -s "$STALL_ROWS" ]; then
 |---|---|---|---|---|---|
 EOF
 	cat "$STALL_ROWS"
+fi
+if [ -s "$PEAK_ROWS" ]; then
+	cat <<EOF
+
+6. Peaks (VmHWM) of a start and of a reload (SIGHUP):
+
+| tree | posts and pages | RSS serving | peak of the start | peak of a reload | over 2x RSS | RSS after | RSS / content bytes |
+|---|---|---|---|---|---|---|---|
+EOF
+	cat "$PEAK_ROWS"
 fi
