@@ -22,7 +22,9 @@ snapshot_new(void)
 struct snapshot *
 snapshot_ref(struct snapshot *s)
 {
-	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+	/* None yet (the first load failed): none to give, as unref takes. */
+	if (s != NULL)
+		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
 	return s;
 }
 

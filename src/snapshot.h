@@ -34,6 +34,7 @@ struct snapshot {
 
 /* A new empty snapshot holding one reference. */
 struct snapshot *snapshot_new(void);
+/* Another reference to s, which is returned; NULL gives NULL. */
 struct snapshot *snapshot_ref(struct snapshot *s);
 
 /*
