@@ -1,14 +1,15 @@
 #!/bin/sh
 # run.sh [CAPSULED]: the robustness suite (default binary ./capsuled).
 #
-# Runs tests/robustness/test_bad_input.py and test_limits_faults.py
-# against CAPSULED, then test_bad_input.py once more against the
+# Runs tests/robustness/test_bad_input.py, test_limits_faults.py and the
+# suites of issue 13 (test_small.py, test_control.py, test_floods.py,
+# test_load.py) against CAPSULED, then test_bad_input.py once more against the
 # AddressSanitizer build build/asan/capsuled when it exists (make
 # check-asan builds it; ROBUSTNESS_ASAN=0 skips this pass), and prints a
 # summary table: cases tried and passed, descriptors and resident size
 # before and after, fuzz executions from build/fuzz/*.log if present, and
 # sanitizer findings. Ends with "robustness: N passed, N failed"; exits 1
-# on any failure. About 1.5 minutes on two cores.
+# on any failure. About 2.5 minutes on two cores.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
