@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clean.h"
-#include "utf8.h"
-#include "render_gemini.h"
-#include "render_gopher.h"
-#include "site.h"
+#include "base/clean.h"
+#include "base/utf8.h"
+#include "render/render_gemini.h"
+#include "render/render_gopher.h"
+#include "model/site.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

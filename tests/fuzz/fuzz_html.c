@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "html2gemtext.h"
+#include "text/html2gemtext.h"
 #include "gemtext_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

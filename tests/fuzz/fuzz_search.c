@@ -9,9 +9,9 @@
 
 #include <unistr.h>
 
-#include "search.h"
-#include "site.h"
-#include "wrap.h"
+#include "model/search.h"
+#include "model/site.h"
+#include "text/wrap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "selector.h"
+#include "proto/selector.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

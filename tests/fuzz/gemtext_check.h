@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "base/utf8.h"
 
 /*
  * What any converter's output must be to make a post: UTF-8 ending in a

@@ -392,7 +392,7 @@ def fetch_half_close(port, request, tcp_shutdown=False, ctx=None,
 
 
 def log_escape(req_line):
-    """The request as capsuled's access log writes it (see src/log.c)."""
+    """The request as capsuled's access log writes it (see src/serve/log.c)."""
     out = []
     for c in req_line:
         if c < 0x20 or c >= 0x7F or c in (0x22, 0x5C):

@@ -60,7 +60,7 @@ suite load "$bin" test_load.py
 asan=$root/build/asan/capsuled
 if [ "${ROBUSTNESS_ASAN:-1}" != 0 ] && [ -x "$asan" ] && [ "$asan" != "$bin" ]
 then
-	for s in "$root"/src/*.c "$root"/src/*.h; do
+	for s in "$root"/src/*/*.c "$root"/src/*/*.h; do
 		if [ "$s" -nt "$asan" ]; then
 			echo "note: $asan is older than $s (make check-asan rebuilds it)"
 			break

@@ -9,7 +9,7 @@ usage: test_load.py [PATH_TO_CAPSULED]   (default ./capsuled)
     that share one slug, and a Blogger export entry with 5,000 labels
     (imported, then served): each tree loads in under LOAD_MAX seconds and
     is served, its tag pages in both protocols;
-(b) the caps of src/caps.h: a post over one (tags, links, title bytes) is
+(b) the caps of src/text/caps.h: a post over one (tags, links, title bytes) is
     reported as file:line:col and left out, the rest is served;
 (c) a post full of controls (ESC, C1's 8-bit CSI, DEL, a lone CR, NUL):
     none reaches a Gemini page, the Atom feed or a Gopher menu or text,

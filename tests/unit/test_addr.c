@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "addr.h"
+#include "base/addr.h"
 
 static const struct {
 	const char *in;      /* as inet_pton reads it; ':' makes it IPv6 */

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "clean.h"
+#include "base/clean.h"
 
 /* A literal and its length, so that inputs may hold a NUL. */
 #define IN(s) s, sizeof(s) - 1

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "model/config.h"
 
 /* Each bad file and the one problem it must report. */
 static const struct {

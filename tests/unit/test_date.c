@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "date.h"
+#include "base/date.h"
 
 struct good {
 	const char *in;

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "diag.h"
+#include "base/diag.h"
 
 static const struct {
 	const char *file;

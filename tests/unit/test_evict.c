@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "evict.h"
+#include "proto/evict.h"
 
 static void
 test_order(void **state)

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "caps.h"
-#include "frontmatter.h"
+#include "base/buf.h"
+#include "text/caps.h"
+#include "text/frontmatter.h"
 
 /* A literal and its length, so that inputs may hold a NUL. */
 #define IN(s) s, sizeof(s) - 1

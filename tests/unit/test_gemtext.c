@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "gemtext.h"
+#include "base/buf.h"
+#include "text/gemtext.h"
 
 struct gt_case {
 	const char *doc;

@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "html2gemtext.h"
-#include "utf8.h"
+#include "base/buf.h"
+#include "text/html2gemtext.h"
+#include "base/utf8.h"
 
 struct h2g_case {
 	const char *html;

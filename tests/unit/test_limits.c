@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "limits.h"
+#include "proto/limits.h"
 
 static struct sockaddr_storage
 v4(const char *a)

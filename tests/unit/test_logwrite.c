@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "logwrite.h"
+#include "base/logwrite.h"
 
 /* A script step: write at most n bytes (n > 0), or fail. */
 #define ZERO (-1)   /* returns 0 */

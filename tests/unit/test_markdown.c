@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "markdown.h"
-#include "utf8.h"
+#include "base/buf.h"
+#include "text/markdown.h"
+#include "base/utf8.h"
 
 struct md_case {
 	const char *md;

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "pace.h"
+#include "proto/pace.h"
 
 #define T 10000 /* the write timeout of these cases, ms */
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "path.h"
+#include "base/path.h"
 
 static void
 test_absolute(void **state)

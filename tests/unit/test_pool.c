@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "pool.h"
-#include "sanitized.h"
+#include "base/pool.h"
+#include "base/sanitized.h"
 
 /* Byte k of copy i: every copy can be checked after all the others. */
 static char

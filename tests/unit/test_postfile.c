@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "postfile.h"
+#include "import/postfile.h"
 
 static char *
 rendered(size_t *len)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "proxy.h"
+#include "proto/proxy.h"
 
 #define SIG "\r\n\r\n\0\r\nQUIT\n"
 

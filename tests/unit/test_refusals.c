@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "refusals.h"
+#include "proto/refusals.h"
 
 static void
 test_first_alone(void **state)

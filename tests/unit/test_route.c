@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "render_gopher.h"
-#include "route.h"
+#include "base/buf.h"
+#include "render/render_gopher.h"
+#include "render/route.h"
 
 static struct response
 owned(const char *text)

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "search.h"
-#include "site.h"
-#include "wrap.h"
+#include "model/search.h"
+#include "model/site.h"
+#include "text/wrap.h"
 
 static struct post *
 mkpost(struct site *s, const char *slug, const char *date,

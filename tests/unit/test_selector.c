@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "selector.h"
+#include "proto/selector.h"
 
 struct sel_case {
 	const char *in;

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "site.h"
-#include "ytree.h"
+#include "model/site.h"
+#include "base/ytree.h"
 
 static struct post *
 mkpost(const char *slug, const char *date, const char *file)

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "site.h"
-#include "tags.h"
+#include "model/site.h"
+#include "model/tags.h"
 
 static struct post *
 mkpost(const char *slug, const char *date, const char **tags, size_t ntags)

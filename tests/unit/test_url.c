@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "url.h"
+#include "proto/url.h"
 
 struct parse_case {
 	const char *line;

@@ -19,9 +19,9 @@
 #include <cmocka.h>
 #include <unigbrk.h>
 
-#include "buf.h"
-#include "utf8.h"
-#include "wrap.h"
+#include "base/buf.h"
+#include "base/utf8.h"
+#include "text/wrap.h"
 
 #define CJK_TOKYO "\xE6\x9D\xB1\xE4\xBA\xAC" /* 東京 */
 #define E_ACUTE "e\xCC\x81"                  /* e + U+0301 */
