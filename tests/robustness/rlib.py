@@ -453,6 +453,28 @@ class Metrics:
             pass
 
 
+def finish(runner, met, tmp=None):
+    """The end of every robustness file: stop the servers still running,
+    scan every server's stderr for sanitizer reports (one more case, so a
+    report fails the file), remove the scratch tree, write the metrics and
+    return the exit status."""
+    findings = []
+    for s in STARTED:
+        if s.proc is not None and s.proc.poll() is None:
+            s.stop()
+        findings += sanitizer_lines(s.snapshot_lines())
+    met.set("sanitizer_findings", len(findings))
+
+    def no_findings():
+        if findings:
+            raise Failure("\n".join(findings[:20]))
+    runner.run("no sanitizer report on stderr", no_findings)
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+    met.write(runner)
+    return runner.finish()
+
+
 def pct(values, p):
     if not values:
         return 0.0

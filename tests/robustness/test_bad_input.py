@@ -24,7 +24,6 @@ exits 1 on any failure. Writes its numbers to $ROBUSTNESS_METRICS if set.
 import os
 import random
 import re
-import shutil
 import socket
 import ssl
 import sys
@@ -887,20 +886,14 @@ def main():
             runner.run("hostile tree: odd file names do not split or "
                        "colour the log", t_hostile_log_lines, hostile)
     finally:
-        findings = []
         for s in servers:
             rc = s.stop()
-            findings += sanitizer_report(s)
             runner.run("server on %s exits 0 on SIGTERM" % s.label,
                        lambda rc=rc, s=s: check(rc == 0, "exit status %r; "
                                                 "stderr ends: %s" % (
                                                     rc, rlib.exit_tail(s))))
-        MET.set("sanitizer_findings", len(findings))
-        runner.run("no sanitizer report on stderr",
-                   lambda: check(not findings, "\n".join(findings[:20])))
-        shutil.rmtree(tmp, ignore_errors=True)
-    MET.write(runner)
-    return runner.finish()
+        status = rlib.finish(runner, MET, tmp)
+    return status
 
 
 def fail_with(msg):
@@ -920,10 +913,6 @@ def start(runner, servers, label, binary, content, deadline=20):
     servers.append(srv)
     runner.run("%s: the server starts" % label, lambda: None)
     return srv
-
-
-def sanitizer_report(srv):
-    return rlib.sanitizer_lines(srv.snapshot_lines())
 
 
 if __name__ == "__main__":

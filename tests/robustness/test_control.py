@@ -644,18 +644,8 @@ def main():
         runner.run("(e) --user nobody: a root-only post is a problem at "
                    "start as at reload", t_root_only_post)
     finally:
-        findings = []
-        for s in rlib.STARTED:
-            if s.proc is not None and s.proc.poll() is None:
-                s.stop()
-            findings += rlib.sanitizer_lines(s.snapshot_lines())
-        MET.set("sanitizer_findings", len(findings))
-        runner.run("no sanitizer report on stderr",
-                   lambda: check(not findings, "\n".join(findings[:20])))
-        shutil.rmtree(TMP, ignore_errors=True)
-    MET.write(runner)
-    return runner.finish()
-
+        status = rlib.finish(runner, MET, TMP)
+    return status
 
 if __name__ == "__main__":
     sys.exit(main())

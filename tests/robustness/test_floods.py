@@ -31,7 +31,6 @@ import os
 import re
 import resource
 import selectors
-import shutil
 import socket
 import ssl
 import struct
@@ -652,15 +651,8 @@ def main():
             rc = s.stop()
             runner.run("server on %s exits 0" % s.content_dir,
                        lambda rc=rc: check(rc == 0, "exit status %r" % rc))
-        findings = []
-        for s in rlib.STARTED:
-            findings += rlib.sanitizer_lines(s.snapshot_lines())
-        MET.set("sanitizer_findings", len(findings))
-        runner.run("no sanitizer report on stderr",
-                   lambda: check(not findings, "\n".join(findings[:20])))
-        shutil.rmtree(TMP, ignore_errors=True)
-    MET.write(runner)
-    return runner.finish()
+        status = rlib.finish(runner, MET, TMP)
+    return status
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ on any failure. Everything listens on 127.0.0.1; every wait is bounded.
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -521,18 +520,8 @@ def main():
         runner.run("(f) a reload peaks at about the old snapshot plus the "
                    "new", t_reload_peak)
     finally:
-        findings = []
-        for s in rlib.STARTED:
-            if s.proc is not None and s.proc.poll() is None:
-                s.stop()
-            findings += rlib.sanitizer_lines(s.snapshot_lines())
-        MET.set("sanitizer_findings", len(findings))
-        runner.run("no sanitizer report on stderr",
-                   lambda: check(not findings, "\n".join(findings[:20])))
-        shutil.rmtree(TMP, ignore_errors=True)
-    MET.write(runner)
-    return runner.finish()
-
+        status = rlib.finish(runner, MET, TMP)
+    return status
 
 if __name__ == "__main__":
     sys.exit(main())

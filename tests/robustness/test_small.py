@@ -415,18 +415,8 @@ def main():
         runner.run("(c) SIGUSR1 after the log's directory was made anew: "
                    "one warning says why, logging goes on", t_reopen_new_dir)
     finally:
-        findings = []
-        for s in rlib.STARTED:
-            if s.proc is not None and s.proc.poll() is None:
-                s.stop()
-            findings += rlib.sanitizer_lines(s.snapshot_lines())
-        MET.set("sanitizer_findings", len(findings))
-        runner.run("no sanitizer report on stderr",
-                   lambda: check(not findings, "\n".join(findings[:20])))
-        shutil.rmtree(TMP, ignore_errors=True)
-    MET.write(runner)
-    return runner.finish()
-
+        status = rlib.finish(runner, MET, TMP)
+    return status
 
 if __name__ == "__main__":
     sys.exit(main())
