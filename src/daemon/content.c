@@ -17,6 +17,7 @@
 #include "text/frontmatter.h"
 #include "text/gemtext.h"
 #include "text/markdown.h"
+#include "model/finish.h"
 #include "model/search.h"
 #include "base/utf8.h"
 #include "base/ytree.h"

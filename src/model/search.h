@@ -32,14 +32,6 @@ struct post;
 struct search_index;
 
 /*
- * Appends the loose form of s[0..len) that search and tag slugs share:
- * case-folded, NFKD, combining marks dropped. Invalid UTF-8 is copied
- * byte for byte (content was validated on load; queries are checked
- * before). Returns 0, or -1 (memory; out->failed is set too).
- */
-int search_fold(const char *s, size_t len, struct buf *out);
-
-/*
  * Builds the index of posts[0..nposts), which must stay in that order
  * (newest first) and alive for as long as the index, and so must their
  * bodies: the index keeps no text of its own, and cuts its snippets from

@@ -9,8 +9,6 @@
 #include <unistr.h>
 
 #include "text/gemtext.h"
-#include "model/search.h"
-#include "model/tags.h"
 #include "base/ytree.h"
 
 #define HOME_POSTS_DEFAULT 20
@@ -357,7 +355,7 @@ group(struct site *s)
 }
 
 int
-site_finish_model(struct site *s, void (*dup)(void *ctx, const char *file),
+site_order(struct site *s, void (*dup)(void *ctx, const char *file),
     void *ctx)
 {
 	drop_dup_posts(s, dup, ctx);
@@ -368,22 +366,7 @@ site_finish_model(struct site *s, void (*dup)(void *ctx, const char *file),
 	for (size_t i = 0; i < s->nposts; i++)
 		s->posts[i]->nlinks = gemtext_links(s->posts[i]->body,
 		    s->posts[i]->body_len, SIZE_MAX, NULL);
-	return group(s) == -1 || tags_build(s) == -1 ? -1 : 0;
-}
-
-int
-site_index(struct site *s)
-{
-	/* Built with the snapshot: a query never reads or renders a post. */
-	return (s->search = search_build(s->posts, s->nposts)) == NULL ? -1 : 0;
-}
-
-int
-site_finish(struct site *s, void (*dup)(void *ctx, const char *file),
-    void *ctx)
-{
-	return site_finish_model(s, dup, ctx) == -1 || site_index(s) == -1
-	    ? -1 : 0;
+	return group(s);
 }
 
 void
@@ -419,11 +402,9 @@ page_free(struct page *p)
 }
 
 void
-site_free(struct site *s)
+site_clear(struct site *s)
 {
 	site_info_free(&s->info);
-	search_free(s->search);
-	tags_free(s);
 	for (size_t i = 0; i < s->nposts; i++)
 		post_free(s->posts[i]);
 	free(s->posts);

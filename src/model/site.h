@@ -88,7 +88,7 @@ struct search_index;
 
 struct site {
 	struct site_info info;
-	struct post **posts;  /* newest first after site_finish */
+	struct post **posts;  /* newest first after site_order */
 	size_t nposts;
 	struct site_year *years; /* newest first */
 	size_t nyears;
@@ -96,7 +96,7 @@ struct site {
 	size_t npages;
 	struct site_tag *tags; /* for reading: by name, loosely folded */
 	size_t ntags;
-	struct search_index *search; /* built by site_finish */
+	struct search_index *search; /* built by site_index (finish.h) */
 	size_t cap_posts, cap_pages;
 	/*
 	 * The bodies and file names as read at load, needed only until the
@@ -128,24 +128,14 @@ const char *site_keep_text(struct site *s, const char *text, size_t len);
  * memory, when buf is freed. */
 char *site_adopt_text(struct site *s, char *buf);
 /*
- * Sorts posts newest first (ties by slug), builds years and months, the
- * tags (tags.h) and the search index (search.h).
- * A post that would be served at the same path as one added before it
- * (same year, month and slug), or a page with the name of an earlier one,
- * is taken out, named to dup(ctx, file) and freed. Returns 0, or -1
- * (memory).
+ * Sorts posts newest first (ties by slug) and builds years and months
+ * (the first step of site_finish, model/finish.h). A post that would be
+ * served at the same path as one added before it (same year, month and
+ * slug), or a page with the name of an earlier one, is taken out, named
+ * to dup(ctx, file) and freed. Returns 0, or -1 (memory).
  */
-int site_finish(struct site *s, void (*dup)(void *ctx, const char *file),
+int site_order(struct site *s, void (*dup)(void *ctx, const char *file),
     void *ctx);
-
-/*
- * site_finish in its two steps: the model (all of the above but the
- * search index), then the index, which only reads the model and so may
- * be built on one thread while the pages are rendered on another.
- */
-int site_finish_model(struct site *s,
-    void (*dup)(void *ctx, const char *file), void *ctx);
-int site_index(struct site *s);
 
 /*
  * Frees site.texts and forgets every file name, once no body is in it
@@ -154,7 +144,8 @@ int site_index(struct site *s);
  * it).
  */
 void site_drop_texts(struct site *s);
-void site_free(struct site *s);
+/* Frees what site.c made (site_free, model/finish.h, frees the rest). */
+void site_clear(struct site *s);
 
 void post_free(struct post *p);
 void page_free(struct page *p);

@@ -13,8 +13,8 @@
 
 #include "base/buf.h"
 #include "base/hash.h"
-#include "model/search.h"
 #include "model/site.h"
+#include "text/words.h"
 
 /* Plain ASCII, the bulk of most blogs' tags, needs no libunistring. */
 static int
@@ -404,7 +404,7 @@ name_tags(struct tag_work *w, size_t n)
 		if ((w[i].t.slug = tags_slug(w[i].t.name)) == NULL)
 			return -1;
 		buf_init(&b);
-		if (search_fold(w[i].t.name, strlen(w[i].t.name), &b) == -1)
+		if (words_fold(w[i].t.name, strlen(w[i].t.name), &b) == -1)
 			return -1;
 		buf_putc(&b, '\0');
 		if ((w[i].sort = buf_steal(&b, NULL)) == NULL)

@@ -4,6 +4,8 @@
 #include <malloc.h>
 #include <stdlib.h>
 
+#include "model/finish.h"
+
 struct snapshot *
 snapshot_new(void)
 {

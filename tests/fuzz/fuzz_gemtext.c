@@ -14,6 +14,7 @@
 #include "base/utf8.h"
 #include "render/render_gemini.h"
 #include "render/render_gopher.h"
+#include "model/finish.h"
 #include "model/site.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,6 +9,7 @@
 
 #include <unistr.h>
 
+#include "model/finish.h"
 #include "model/search.h"
 #include "model/site.h"
 #include "text/wrap.h"

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "model/finish.h"
 #include "model/search.h"
 #include "model/site.h"
 #include "text/wrap.h"
@@ -63,7 +64,7 @@ expect_fold(const char *in, const char *want)
 	struct buf b;
 
 	buf_init(&b);
-	assert_int_equal(search_fold(in, strlen(in), &b), 0);
+	assert_int_equal(words_fold(in, strlen(in), &b), 0);
 	buf_putc(&b, '\0');
 	if (strcmp(b.data, want) != 0)
 		fail_msg("fold of \"%s\": \"%s\", want \"%s\"", in, b.data, want);

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "model/finish.h"
 #include "model/site.h"
 #include "base/ytree.h"
 
