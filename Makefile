@@ -32,7 +32,7 @@ BASE   = addr buf clean date diag logwrite path pool utf8 ytree
 TEXT   = frontmatter gemtext gemwrite html2gemtext markdown words wrap
 MODEL  = config finish search search_query site tags
 PROTO  = evict limits pace proxy refusals selector url
-RENDER = render_gemini render_gopher route snapshot
+RENDER = gopher_text render_gemini render_gopher route snapshot
 ANSWER =
 # The rest touch files, the network, the clock or the process.
 IMPORT = import postfile safe_write

@@ -1,5 +1,6 @@
 /* render_gopher: menus and wrapped text for Gopher clients. */
 #include "render/render_gopher.h"
+#include "render/gopher_text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,15 +14,6 @@
 #include "proto/selector.h"
 #include "model/tags.h"
 #include "text/wrap.h"
-
-/* One link of a post, as Gopher sees it. */
-struct glink {
-	char type;              /* item type */
-	char selector[1100];
-	char host[256];
-	int port;
-	char url[1300];         /* what the text's link list shows */
-};
 
 /* A menu line's fourth and third fields, from the public name and port. */
 static void
@@ -184,329 +176,18 @@ render_gopher_plus(struct buf *b, const char *menu, size_t len)
 	buf_puts(b, ".\r\n");
 }
 
-static int
-has_scheme(const char *url, size_t len, size_t *colon)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		char c = url[i];
-
-		if (c == ':')
-			break;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			(i > 0 && ((c >= '0' && c <= '9') || c == '+' ||
-			    c == '-' || c == '.'))))
-			return 0;
-	}
-	*colon = i;
-	return i > 0 && i < len;
-}
-
-static void
-gopher_url(struct glink *g, const struct gopher_opts *o)
-{
-	if (o->port == 70)
-		snprintf(g->url, sizeof(g->url), "gopher://%s/%c%s", o->host,
-		    g->type, g->selector);
-	else
-		snprintf(g->url, sizeof(g->url), "gopher://%s:%d/%c%s",
-		    o->host, o->port, g->type, g->selector);
-}
-
-static void
-web_link(struct glink *g, const struct gopher_opts *o, const char *url,
-    size_t len)
-{
-	g->type = 'h';
-	snprintf(g->selector, sizeof(g->selector), "URL:%.*s", (int)len, url);
-	snprintf(g->host, sizeof(g->host), "%s", o->host);
-	g->port = o->port;
-	snprintf(g->url, sizeof(g->url), "%.*s", (int)len, url);
-}
-
-/*
- * A path of the capsule ("/2013/08/x.gmi", "/2013/", "/about.gmi") as the
- * matching Gopher item; anything without a Gopher form stays a Gemini link.
- */
-static void
-local_link(struct glink *g, const struct gopher_opts *o, const char *path,
-    size_t len)
-{
-	snprintf(g->host, sizeof(g->host), "%s", o->host);
-	g->port = o->port;
-	if (len > 4 && memcmp(path + len - 4, ".gmi", 4) == 0) {
-		g->type = '0';
-		snprintf(g->selector, sizeof(g->selector), "%.*s.txt",
-		    (int)(len - 4), path);
-	} else if (len > 0 && path[len - 1] == '/') {
-		g->type = '1';
-		snprintf(g->selector, sizeof(g->selector), "%.*s", (int)len,
-		    path);
-	} else if (len == 11 && memcmp(path, "/robots.txt", 11) == 0) {
-		g->type = '0';
-		snprintf(g->selector, sizeof(g->selector), "%s", "/robots.txt");
-	} else {
-		char url[1200];
-
-		snprintf(url, sizeof(url), "gemini://%s%.*s", o->gemini_host,
-		    (int)len, path);
-		web_link(g, o, url, strlen(url));
-		return;
-	}
-	gopher_url(g, o);
-}
-
-/* "gopher://host[:port]/Tselector" as a native item. */
-static int
-gopher_link(struct glink *g, const char *url, size_t len)
-{
-	const char *p = url + 9, *end = url + len, *slash, *colon;
-	size_t hl;
-
-	slash = memchr(p, '/', (size_t)(end - p));
-	if (slash == NULL)
-		slash = end;
-	colon = memchr(p, ':', (size_t)(slash - p));
-	hl = (size_t)((colon ? colon : slash) - p);
-	if (hl == 0 || hl >= sizeof(g->host))
-		return -1;
-	memcpy(g->host, p, hl);
-	g->host[hl] = '\0';
-	g->port = 70;
-	if (colon) {
-		g->port = 0;
-		for (const char *c = colon + 1; c < slash; c++) {
-			if (*c < '0' || *c > '9' || g->port > 65535)
-				return -1;
-			g->port = g->port * 10 + (*c - '0');
-		}
-	}
-	g->type = '1';
-	g->selector[0] = '\0';
-	if (slash + 1 < end) {
-		g->type = slash[1];
-		snprintf(g->selector, sizeof(g->selector), "%.*s",
-		    (int)(end - slash - 2), slash + 2);
-	}
-	snprintf(g->url, sizeof(g->url), "%.*s", (int)len, url);
-	return 0;
-}
-
-/* Maps one gemtext link, relative ones against dir ("/2013/08/"). */
-static void
-map_link(struct glink *g, const struct gopher_opts *o, const char *dir,
-    const char *url, size_t len)
-{
-	size_t colon, hl;
-	char path[1200];
-
-	if (has_scheme(url, len, &colon)) {
-		if (colon == 6 && strncasecmp(url, "gopher", 6) == 0 &&
-		    len > 9 && memcmp(url + 6, "://", 3) == 0 &&
-		    gopher_link(g, url, len) == 0)
-			return;
-		hl = strlen(o->gemini_host);
-		if (colon == 6 && strncasecmp(url, "gemini://", 9) == 0 &&
-		    len >= 9 + hl && strncasecmp(url + 9, o->gemini_host, hl) == 0 &&
-		    (len == 9 + hl || url[9 + hl] == '/')) {
-			if (len == 9 + hl)
-				local_link(g, o, "/", 1);
-			else
-				local_link(g, o, url + 9 + hl, len - 9 - hl);
-			return;
-		}
-		web_link(g, o, url, len);
-		return;
-	}
-	if (len > 1 && url[0] == '/' && url[1] == '/') {
-		web_link(g, o, url, len); /* scheme-relative: leave it be */
-		return;
-	}
-	if (len > 0 && url[0] == '/')
-		snprintf(path, sizeof(path), "%.*s", (int)len, url);
-	else
-		snprintf(path, sizeof(path), "%s%.*s", dir, (int)len, url);
-	local_link(g, o, path, strlen(path));
-}
-
-/* A verbatim line, never a lone "." (clients would take it as the end). */
-static void
-put_verbatim(struct buf *b, const char *s, size_t len)
-{
-	if (len == 1 && s[0] == '.')
-		buf_puts(b, " .");
-	else
-		buf_add(b, s, len);
-	buf_puts(b, "\r\n");
-}
-
-static void
-underline(struct buf *b, const char *text, size_t len, size_t width,
-    char c)
-{
-	size_t w = wrap_width(text, len);
-
-	if (w > width)
-		w = width;
-	if (w == 0)
-		w = 1;
-	for (size_t i = 0; i < w; i++)
-		buf_putc(b, c);
-	buf_puts(b, "\r\n");
-}
-
-static void
-heading(struct buf *b, const char *text, size_t len, size_t width, char c)
-{
-	/* A heading is one line: clean it and cut it to the width. */
-	struct buf h;
-
-	buf_init(&h);
-	wrap_clean_line(&h, text, len, width);
-	if (h.failed) {
-		b->failed = 1;
-		return;
-	}
-	put_verbatim(b, h.data ? h.data : "", h.len);
-	underline(b, h.data ? h.data : "", h.len, width, c);
-	buf_free(&h);
-}
-
-/* Calls fn for each link of a gemtext body, mapped, in order (n from 1). */
-typedef void (*link_fn)(void *ctx, size_t n, const struct glink *g,
-    const struct gemtext_line *line);
-
-static void
-each_link(const char *body, size_t len, const struct gopher_opts *o,
-    const char *dir, link_fn fn, void *ctx)
-{
-	struct gemtext_reader r;
-	struct gemtext_line line;
-	struct glink g;
-	size_t n = 0;
-
-	gemtext_init(&r, body, len);
-	while (gemtext_next(&r, &line))
-		if (line.kind == GT_LINK) {
-			map_link(&g, o, dir, line.url, line.url_len);
-			fn(ctx, ++n, &g, &line);
-		}
-}
-
-/* Where the links of a text go, and how wide. */
-struct link_out {
+/* Where the items of a post's links menu go. */
+struct menu_out {
 	struct buf *b;
-	size_t width;
 	const struct gopher_opts *o;
 };
-
-/* "[n] URL label", wrapped: an entry of the list after a text. */
-static void
-list_link(void *ctx, size_t n, const struct glink *g,
-    const struct gemtext_line *line)
-{
-	struct link_out *out = ctx;
-	struct buf one;
-	char mark[32];
-
-	buf_init(&one);
-	buf_puts(&one, g->url);
-	if (line->text_len > 0) {
-		buf_putc(&one, ' ');
-		buf_add(&one, line->text, line->text_len);
-	}
-	snprintf(mark, sizeof(mark), "[%zu] ", n);
-	if (one.failed)
-		out->b->failed = 1;
-	else
-		wrap_paragraph(out->b, one.data, one.len, out->width, mark,
-		    "    ");
-	buf_free(&one);
-}
-
-/*
- * The gemtext body as wrapped text: each link becomes "[n] label" where
- * it stood, and the list of "[n] URL label" follows the text. Links are
- * mapped where they are written, never gathered: a post's links cost
- * nothing but their lines (20,000 links were 53 MB of gathered items).
- */
-static void
-put_body(struct buf *b, const char *body, size_t len, size_t width,
-    const struct gopher_opts *o, const char *dir)
-{
-	struct link_out out = {b, width, o};
-	struct gemtext_reader r;
-	struct gemtext_line line;
-	struct glink g;
-	size_t n = 0;
-	int blank = 1; /* no blank line at the top, none twice */
-	char mark[32];
-
-	gemtext_init(&r, body, len);
-	while (gemtext_next(&r, &line)) {
-		int is_blank = line.kind == GT_TEXT && line.text_len == 0;
-
-		if (is_blank) {
-			if (!blank)
-				buf_puts(b, "\r\n");
-			blank = 1;
-			continue;
-		}
-		switch (line.kind) {
-		case GT_TEXT:
-			wrap_paragraph(b, line.text, line.text_len, width, "", "");
-			break;
-		case GT_HEADING1:
-			heading(b, line.text, line.text_len, width, '=');
-			break;
-		case GT_HEADING2:
-		case GT_HEADING3:
-			heading(b, line.text, line.text_len, width, '-');
-			break;
-		case GT_LIST:
-			wrap_paragraph(b, line.text, line.text_len, width,
-			    "  * ", "    ");
-			break;
-		case GT_QUOTE:
-			wrap_paragraph(b, line.text, line.text_len, width, "> ",
-			    "> ");
-			break;
-		case GT_LINK:
-			n++;
-			snprintf(mark, sizeof(mark), "[%zu] ", n);
-			if (line.text_len > 0)
-				wrap_paragraph(b, line.text, line.text_len,
-				    width, mark, "    ");
-			else {
-				map_link(&g, o, dir, line.url, line.url_len);
-				wrap_paragraph(b, g.url, strlen(g.url), width,
-				    mark, "    ");
-			}
-			break;
-		case GT_PRE:
-			put_verbatim(b, line.text, line.text_len);
-			break;
-		case GT_PRE_START:
-		case GT_PRE_END:
-			break;
-		}
-		blank = 0;
-	}
-	if (n == 0)
-		return;
-	if (!blank)
-		buf_puts(b, "\r\n");
-	heading(b, "Links", 5, width, '-');
-	each_link(body, len, o, dir, list_link, &out);
-}
 
 /* "[n] label" as an item of the post's links menu. */
 static void
 menu_link(void *ctx, size_t n, const struct glink *g,
     const struct gemtext_line *line)
 {
-	struct link_out *out = ctx;
+	struct menu_out *out = ctx;
 	struct buf d;
 
 	buf_init(&d);
@@ -631,7 +312,7 @@ render_home(const struct site *s, const struct gopher_opts *o,
 		struct glink g;
 		const char *url = s->info.links[i].url;
 
-		map_link(&g, o, "/", url, strlen(url));
+		gopher_text_link(&g, o, "/", url, strlen(url));
 		buf_putc(&b, g.type);
 		wrap_clean_line(&b, s->info.links[i].label,
 		    strlen(s->info.links[i].label), o->width);
@@ -718,7 +399,7 @@ render_month(const struct site *s, const struct site_month *m,
 static void
 put_title(struct buf *b, const char *title, size_t width)
 {
-	heading(b, title, strlen(title), width, '=');
+	gopher_text_heading(b, title, strlen(title), width, '=');
 	buf_puts(b, "\r\n");
 }
 
@@ -749,7 +430,7 @@ render_post(const struct site *s, const struct post *p,
 {
 	const struct post_meta *m = &p->meta;
 	char dir[16], path[512], ymd[11], line[512], display[1200];
-	struct link_out out;
+	struct menu_out out;
 	struct buf b;
 
 	post_dir(dir, sizeof(dir), p);
@@ -765,7 +446,7 @@ render_post(const struct site *s, const struct post *p,
 		    " · %s", m->author ? m->author : s->info.author);
 	wrap_paragraph(&b, line, strlen(line), o->width, "", "");
 	buf_puts(&b, "\r\n");
-	put_body(&b, p->body, p->body_len, o->width, o, dir);
+	gopher_text_body(&b, p->body, p->body_len, o->width, o, dir);
 	if (m->ntags > 0 || m->comments >= 0) {
 		struct buf tags;
 
@@ -795,9 +476,8 @@ render_post(const struct site *s, const struct post *p,
 		info(&b, o, display);
 		info(&b, o, "");
 		out.b = &b;
-		out.width = o->width;
 		out.o = o;
-		each_link(p->body, p->body_len, o, dir, menu_link, &out);
+		gopher_text_each_link(p->body, p->body_len, o, dir, menu_link, &out);
 		put_post_tags(&b, s, o, p, p->nlinks > 0);
 		info(&b, o, "");
 		item(&b, o, '0', "Read the post", path);
@@ -901,7 +581,7 @@ render_page(const struct page *pg, const struct gopher_opts *o,
 
 	buf_init(&b);
 	put_title(&b, pg->meta.title, o->width);
-	put_body(&b, pg->body, pg->body_len, o->width, o, "/");
+	gopher_text_body(&b, pg->body, pg->body_len, o->width, o, "/");
 	snprintf(path, sizeof(path), "/%s.txt", pg->name);
 	return add(t, path, &b);
 }

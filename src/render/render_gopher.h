@@ -8,15 +8,9 @@
 #include <stddef.h>
 
 #include "base/buf.h"
+#include "render/gopher_text.h"
 #include "render/route.h"
 #include "model/site.h"
-
-struct gopher_opts {
-	const char *host;    /* written into menus: the public name */
-	int port;            /* written into menus: the public port */
-	size_t width;        /* columns of text and menu display strings */
-	const char *gemini_host; /* links to gemini://this-host/ are local */
-};
 
 /*
  * Adds to t every selector: "/" (and ""), "/YYYY/" and "/YYYY/MM/" (and
