@@ -28,7 +28,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Isrc $(WARN) $(CFLAGS) $(PKG_CFLAG
 # above it in this list (tests/layers.py checks it; docs/DESIGN.md tells
 # what each holds). The first six are pure: no sockets, no descriptors,
 # no event loop, no threads; unit-tested and fuzzed directly.
-BASE   = addr buf clean date diag logwrite path pool utf8 ytree
+BASE   = addr buf clean date diag logwrite path percent pool utf8 ytree
 TEXT   = frontmatter gemtext gemwrite html2gemtext markdown words wrap
 MODEL  = config finish search search_query site tags
 PROTO  = evict limits pace proxy refusals selector url

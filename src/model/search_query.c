@@ -9,6 +9,7 @@
 #include <unistr.h>
 
 #include "base/hash.h"
+#include "base/percent.h"
 #include "model/site.h"
 #include "text/words.h"
 #include "text/wrap.h"
@@ -48,18 +49,6 @@ first_of(const struct search_index *ix, const struct term *t, uint32_t k)
 
 
 /* ---------------------------------------------------------------- query */
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 struct gathering {
 	struct search_query *q;
@@ -109,12 +98,11 @@ search_query_parse(const char *raw, size_t len, int flags,
 		if ((flags & SEARCH_URL_ENCODED) && c == '+')
 			c = ' ';
 		else if ((flags & SEARCH_URL_ENCODED) && c == '%') {
-			int hi, lo;
+			int v = percent_byte(raw + i, len - i);
 
-			if (len - i < 3 || (hi = hexval(raw[i + 1])) < 0 ||
-			    (lo = hexval(raw[i + 2])) < 0)
+			if (v == -1)
 				return SEARCH_BAD;
-			c = (char)(hi << 4 | lo);
+			c = (char)v;
 			i += 2;
 		}
 		if (c == '\0')

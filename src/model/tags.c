@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/hash.h"
+#include "base/percent.h"
 #include "model/site.h"
 #include "text/words.h"
 
@@ -183,18 +184,6 @@ tags_slug(const char *tag)
 	return buf_steal(&b, NULL);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 void
 tags_slug_decode(const char *slug, char *out, size_t n)
 {
@@ -203,11 +192,11 @@ tags_slug_decode(const char *slug, char *out, size_t n)
 	if (n == 0)
 		return;
 	for (; *slug && w + 1 < n; slug++) {
-		int hi, lo;
+		/* A bad escape is kept as typed. */
+		int v = percent_byte(slug, strnlen(slug, 3));
 
-		if (slug[0] == '%' && (hi = hexval(slug[1])) >= 0 &&
-		    (lo = hexval(slug[2])) >= 0) {
-			out[w++] = (char)(hi << 4 | lo);
+		if (v >= 0) {
+			out[w++] = (char)v;
 			slug += 2;
 		} else
 			out[w++] = *slug;

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "proto/url.h"
+#include "base/percent.h"
 #include "base/utf8.h"
 
 /* What a percent-decoded byte may be, depending on where it lands. */
@@ -49,16 +50,6 @@ to_lower(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
 }
 
-static int
-hex_value(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c = to_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /*
  * Letters, digits, '-', '.', '_' and UTF-8 (IDN hosts as written). RFC 3986
@@ -88,19 +79,17 @@ pct_decode(const char *src, size_t n, char *dst, size_t dstsize, size_t *outlen,
 		unsigned char c = (unsigned char)src[i];
 
 		if (c == '%') {
-			int hi, lo;
+			int v;
 
 			if (n - i < 3) {
 				*why = "truncated percent escape";
 				return -1;
 			}
-			hi = hex_value((unsigned char)src[i + 1]);
-			lo = hex_value((unsigned char)src[i + 2]);
-			if (hi == -1 || lo == -1) {
+			if ((v = percent_byte(src + i, n - i)) == -1) {
 				*why = "bad percent escape";
 				return -1;
 			}
-			c = (unsigned char)(hi << 4 | lo);
+			c = (unsigned char)v;
 			if (c == 0) {
 				*why = "NUL byte (%00)";
 				return -1;
