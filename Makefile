@@ -36,8 +36,8 @@ RENDER = gopher_text render_gemini render_gopher route snapshot
 ANSWER =
 # The rest touch files, the network, the clock or the process.
 IMPORT = import postfile safe_write
-SERVE  = conn gemini getpid gopher log proxied server tickets tls worker
-DAEMON = content control main reloader sandbox signals
+SERVE  = conn gemini getpid gopher log proxied state tickets tls worker
+DAEMON = content control listen main reloader sandbox server signals
 
 PURE = $(BASE:%=base/%) $(TEXT:%=text/%) $(MODEL:%=model/%) \
        $(PROTO:%=proto/%) $(RENDER:%=render/%) $(ANSWER:%=answer/%)

@@ -22,6 +22,13 @@
 
 #define ADDR_TEXT 64 /* room for any address's text, NUL included */
 
+/* Room for an IPv4 or IPv6 socket address, as accept(2) fills it. */
+union addr_any {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
 /*
  * sa itself, or (when it carries an IPv4 client, see above) *v4 filled
  * with that IPv4 address and port.

@@ -70,7 +70,7 @@ static void
 reconfigure(struct server *srv, struct config *nc)
 {
 	struct config *old = srv->cfg, prev;
-	struct limits *l, *swap;
+	struct limits *l;
 	int cap;
 
 	KEEP(listen, same_list(&old->listen, &nc->listen));
@@ -91,14 +91,10 @@ reconfigure(struct server *srv, struct config *nc)
 	if (l != NULL) {
 		/* Open connections release into a table that never counted
 		 * them, which is harmless: the count starts afresh. */
-		pthread_mutex_lock(&srv->lock);
-		swap = srv->limits;
-		srv->limits = l;
-		pthread_mutex_unlock(&srv->lock);
-		limits_free(swap);
+		limits_free(state_swap_limits(&srv->st, l));
 	}
 	cap = server_connection_cap(srv, old->max_connections, "reload: ");
-	atomic_store(&srv->max_connections, cap > 0 ? cap : 1);
+	state_set_max_connections(&srv->st, cap > 0 ? cap : 1);
 	log_set_format(old->log_format, old->anonymize);
 }
 
@@ -120,8 +116,8 @@ abandoned(struct server *srv)
 static void
 reload(struct server *srv, const char *why, unsigned merged)
 {
-	struct snapshot *snap, *old;
-	SSL_CTX *ctx, *swap;
+	struct snapshot *snap;
+	SSL_CTX *ctx;
 	struct diags d;
 
 	if (merged > 1)
@@ -146,11 +142,7 @@ reload(struct server *srv, const char *why, unsigned merged)
 		goto abandon;
 	if ((ctx = tls_server_ctx(srv->cfg->cert_dir, srv->cfg->host,
 	    srv->cfg->aliases.v, srv->cfg->aliases.n, &d)) != NULL) {
-		pthread_mutex_lock(&srv->lock);
-		swap = srv->ssl_ctx;
-		srv->ssl_ctx = ctx;
-		pthread_mutex_unlock(&srv->lock);
-		SSL_CTX_free(swap);
+		SSL_CTX_free(state_swap_ssl_ctx(&srv->st, ctx));
 	} else {
 		diags_print(&d, stderr, "reload: ");
 		log_warn("reload: keeping the previous certificate");
@@ -170,11 +162,8 @@ reload(struct server *srv, const char *why, unsigned merged)
 		    "content", d.n);
 		snapshot_unref(snap);
 	} else {
-		pthread_mutex_lock(&srv->lock);
-		old = srv->snap;
-		srv->snap = snap;
-		pthread_mutex_unlock(&srv->lock);
-		snapshot_unref(old); /* or its last connection will */
+		/* The old one goes, or its last connection frees it. */
+		snapshot_unref(state_swap_snapshot(&srv->st, snap));
 		/* Said once it is true: a test may ask for the new at once. */
 		log_info("reloaded: %zu posts, %zu pages", snap->site.nposts,
 		    snap->site.npages);
@@ -192,7 +181,7 @@ abandon:
  * sandbox, exactly as every reload will: a file that user cannot read is
  * a problem now, not a post that vanishes at the first SIGHUP. Unlike a
  * reload, it serves what loaded and warns about the rest. The control
- * loop learns through ready_fd that srv->snap is set (or is not).
+ * loop learns through ready_fd that the state has a snapshot (or is not).
  */
 static void
 first_load(struct server *srv, unsigned merged)
@@ -217,9 +206,7 @@ first_load(struct server *srv, unsigned merged)
 			/* No reload after this one: the server ends. */
 			atomic_store(&srv->abandon, 1);
 		} else {
-			pthread_mutex_lock(&srv->lock);
-			srv->snap = snap;
-			pthread_mutex_unlock(&srv->lock);
+			snapshot_unref(state_swap_snapshot(&srv->st, snap));
 			log_info("serving %s: %zu posts, %zu pages",
 			    srv->cfg->root, snap->site.nposts,
 			    snap->site.npages);
@@ -281,7 +268,7 @@ stop(struct server *srv, int sig)
 {
 	if (!srv->stopping)
 		log_info("signal %d: stopping, %zu connections open", sig,
-		    atomic_load(&srv->nconns));
+		    state_open(&srv->st));
 	srv->stopping = 1;
 	atomic_store(&srv->abandon, 1);
 	if (srv->running == 0) {
@@ -348,7 +335,7 @@ on_first_load(evutil_socket_t fd, short what, void *arg)
 	(void)!read(fd, &n, sizeof(n));
 	if (srv->stopping || srv->running > 0)
 		return;
-	if ((snap = server_snapshot(srv)) == NULL) {
+	if ((snap = state_snapshot(&srv->st)) == NULL) {
 		srv->rc = -1; /* "nothing to serve", said by the load */
 		event_base_loopbreak(srv->base);
 		return;

@@ -6,7 +6,7 @@
 #ifndef CAPSULED_CONTROL_H
 #define CAPSULED_CONTROL_H
 
-#include "serve/server.h"
+#include "daemon/server.h"
 
 /*
  * Loads the content (as the serving user, inside the sandbox), starts the

@@ -19,7 +19,7 @@
 #include "serve/log.h"
 #include "base/path.h"
 #include "daemon/sandbox.h"
-#include "serve/server.h"
+#include "daemon/server.h"
 #include "daemon/signals.h"
 #include "serve/tls.h"
 
@@ -472,16 +472,14 @@ static int
 serve(struct server *srv, struct config *cfg, const char *config_file,
     struct diags *d)
 {
+	SSL_CTX *ctx;
+
 	raise_fd_limit();
-	if ((srv->base = event_base_new()) == NULL) {
-		fprintf(stderr, "capsuled: cannot start the event loop\n");
-		return 1;
-	}
 	if (log_setup(cfg->log, cfg->log_format, cfg->anonymize, d) == -1 ||
 	    key_outside_tree(cfg, d) == -1 ||
-	    (srv->ssl_ctx = tls_server_ctx(cfg->cert_dir, cfg->host,
-		cfg->aliases.v, cfg->aliases.n, d)) == NULL ||
-	    server_listen(srv, d) == -1 ||
+	    (ctx = tls_server_ctx(cfg->cert_dir, cfg->host, cfg->aliases.v,
+		cfg->aliases.n, d)) == NULL ||
+	    server_listen(srv, ctx, d) == -1 ||
 	    sandbox_drop(cfg, d) == -1 ||
 	    sandbox_enter(cfg, log_file(), config_file, d) == -1) {
 		diags_print(d, stderr, "capsuled: ");
@@ -493,7 +491,7 @@ serve(struct server *srv, struct config *cfg, const char *config_file,
 int
 main(int argc, char **argv)
 {
-	struct server srv = {0};
+	struct server srv;
 	struct config cfg;
 	struct args a = {0};
 	struct diags d;
@@ -522,12 +520,9 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv, &cfg, &a, &d) == -1 ||
 	    absolute_log(&cfg, &d) == -1) {
 		diags_print(&d, stderr, "");
-		goto done;
+		goto bad_args;
 	}
-	srv.cfg = &cfg;
-	srv.reread = reread_config;
-	srv.gemini_port = cfg.gemini_port;
-	srv.gopher_port = cfg.gopher_port;
+	server_init(&srv, &cfg, reread_config);
 	if (a.dump || a.sandbox_test || a.check || a.export_dir)
 		signals_default();
 	if (a.dump) {
@@ -541,8 +536,8 @@ main(int argc, char **argv)
 		rc = export(&srv, a.export_dir, &d);
 	else
 		rc = serve(&srv, &cfg, a.config_file, &d);
-done:
 	server_free(&srv);
+bad_args:
 	diags_free(&d);
 	config_free(&cfg);
 	return rc;

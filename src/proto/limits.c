@@ -102,8 +102,9 @@ find(struct limits *l, const unsigned char key[17], double now, int create)
 	return spare;
 }
 
-enum limit_verdict
-limits_admit(struct limits *l, const struct sockaddr *sa, double now)
+/* One more connection from sa, charged a token of the rate if rated. */
+static enum limit_verdict
+take(struct limits *l, const struct sockaddr *sa, double now, int rated)
 {
 	unsigned char key[17];
 	struct slot *s;
@@ -113,7 +114,7 @@ limits_admit(struct limits *l, const struct sockaddr *sa, double now)
 		return LIMIT_OK;
 	if (l->per_addr > 0 && s->conns >= l->per_addr)
 		return LIMIT_CONCURRENT;
-	if (l->rate > 0) {
+	if (rated && l->rate > 0) {
 		s->tokens += (now - s->last) * l->rate;
 		if (s->tokens > l->burst)
 			s->tokens = l->burst;
@@ -124,6 +125,12 @@ limits_admit(struct limits *l, const struct sockaddr *sa, double now)
 	}
 	s->conns++;
 	return LIMIT_OK;
+}
+
+enum limit_verdict
+limits_admit(struct limits *l, const struct sockaddr *sa, double now)
+{
+	return take(l, sa, now, 1);
 }
 
 void
@@ -141,16 +148,7 @@ limits_release(struct limits *l, const struct sockaddr *sa)
 enum limit_verdict
 limits_hold(struct limits *l, const struct sockaddr *sa, double now)
 {
-	unsigned char key[17];
-	struct slot *s;
-
-	make_key(sa, key);
-	if ((s = find(l, key, now, 1)) == NULL)
-		return LIMIT_OK;
-	if (l->per_addr > 0 && s->conns >= l->per_addr)
-		return LIMIT_CONCURRENT;
-	s->conns++;
-	return LIMIT_OK;
+	return take(l, sa, now, 0);
 }
 
 size_t

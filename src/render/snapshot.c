@@ -60,10 +60,16 @@ snapshot_serve(struct snapshot *s, const struct config *cfg,
 	if (config_copy(&s->cfg, cfg) == -1)
 		return -1;
 	s->gemini_port = gemini_port;
-	s->gopher_opts.host = c->gopher_host ? c->gopher_host : c->host;
-	s->gopher_opts.port = c->gopher_public_port ? c->gopher_public_port
-						    : gopher_port;
-	s->gopher_opts.width = (size_t)c->gopher_width;
-	s->gopher_opts.gemini_host = c->host;
+	snapshot_gopher_opts(c, gopher_port, &s->gopher_opts);
 	return 0;
+}
+
+void
+snapshot_gopher_opts(const struct config *c, int gopher_port,
+    struct gopher_opts *go)
+{
+	go->host = c->gopher_host ? c->gopher_host : c->host;
+	go->port = c->gopher_public_port ? c->gopher_public_port : gopher_port;
+	go->width = (size_t)c->gopher_width;
+	go->gemini_host = c->host;
 }

@@ -45,4 +45,13 @@ int snapshot_serve(struct snapshot *s, const struct config *cfg,
     int gemini_port, int gopher_port);
 void snapshot_unref(struct snapshot *s);
 
+/*
+ * What Gopher menus name, from c and the bound Gopher port: the public
+ * host (gopher_host, else host) and port (gopher_public_port, else the
+ * bound one), the width, and the Gemini host whose links are local. The
+ * one place that rule is written.
+ */
+void snapshot_gopher_opts(const struct config *c, int gopher_port,
+    struct gopher_opts *go);
+
 #endif

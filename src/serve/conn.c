@@ -13,7 +13,7 @@
 
 #include "proto/limits.h"
 #include "serve/log.h"
-#include "serve/server.h"
+#include "serve/state.h"
 #include "render/snapshot.h"
 #include "serve/worker.h"
 
@@ -48,14 +48,14 @@ conn_io(evutil_socket_t fd, short what, void *arg)
 		c->on_io(fd, what, c);
 }
 
-long
-conn_clock_ms(void)
+/* worker_member.close: c is the member's container; its protocol ends it. */
+static void
+conn_closed_by_worker(struct worker_member *m, const char *note)
 {
-	struct timespec ts;
+	struct conn *c = (struct conn *)((char *)m -
+	    offsetof(struct conn, member));
 
-	/* The coarse clock is read from the vDSO on every clocksource. */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	c->close(c, note);
 }
 
 /* evict_item.close: c is the item's container. */
@@ -83,20 +83,16 @@ conn_start(struct conn *c, struct worker *w, const char *proto, int fd,
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
 	memcpy(&c->peer, peer, peer->sa_family == AF_INET6
 	    ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-	c->snap = server_snapshot(w->srv);
+	c->snap = state_snapshot(w->st);
 	c->on_io = on_io;
 	/* Assigned, not allocated: the events live in c (see worker.c). */
 	event_assign(&c->ev, w->base, fd, 0, conn_io, c);
 	evtimer_assign(&c->timer, w->base, on_timeout, c);
 	c->io = CONN_IDLE;
-	w->nconns++;
-	c->next = w->conns;
-	if (w->conns)
-		w->conns->prev = c;
-	w->conns = c;
+	c->member.close = conn_closed_by_worker;
+	worker_join(w, &c->member);
 	c->idle.close = conn_evicted;
-	evict_add(&w->idle, &c->idle, EVICT_WAITING, conn_clock_ms());
-	worker_conn_started(w);
+	evict_add(&w->idle, &c->idle, EVICT_WAITING, worker_clock_ms());
 }
 
 void
@@ -110,7 +106,7 @@ conn_arm(struct conn *c, int ms)
 void
 conn_arm_pre(struct conn *c, int configured_ms, int waited_ms)
 {
-	conn_arm(c, pace_deadline(configured_ms, server_pressure(c->w->srv),
+	conn_arm(c, pace_deadline(configured_ms, state_pressure(c->w->st),
 	    waited_ms));
 }
 
@@ -120,15 +116,15 @@ conn_silent(struct conn *c, int configured_ms)
 	if (!c->deferred || !c->idle.listed)
 		return;
 	evict_remove(&c->w->idle, &c->idle);
-	evict_add(&c->w->idle, &c->idle, EVICT_SILENT, conn_clock_ms());
-	if (server_pressure(c->w->srv))
-		conn_arm_pre(c, configured_ms, SERVER_DEFER_ACCEPT_S * 1000);
+	evict_add(&c->w->idle, &c->idle, EVICT_SILENT, worker_clock_ms());
+	if (state_pressure(c->w->st))
+		conn_arm_pre(c, configured_ms, STATE_DEFER_ACCEPT_S * 1000);
 }
 
 void
 conn_touch(struct conn *c)
 {
-	evict_touch(&c->w->idle, &c->idle, conn_clock_ms());
+	evict_touch(&c->w->idle, &c->idle, worker_clock_ms());
 }
 
 void
@@ -232,7 +228,7 @@ conn_flush(struct conn *c)
 		 */
 		if (c->writing) {
 			c->wrote += (size_t)n;
-			c->pace.progress_ms = conn_clock_ms();
+			c->pace.progress_ms = worker_clock_ms();
 		}
 	}
 	free(c->owned);
@@ -251,7 +247,7 @@ conn_write_begin(struct conn *c, size_t length)
 	c->writing = 1;
 	c->length = length;
 	c->wrote = 0;
-	pace_start(&c->pace, conn_clock_ms());
+	pace_start(&c->pace, worker_clock_ms());
 	/* Answers written in less than this never see the timer fire. */
 	conn_arm(c, (int)pace_interval(ms));
 }
@@ -291,7 +287,7 @@ conn_write_due(struct conn *c)
 
 	if (c->complete)
 		return "linger over"; /* logged already: the linger's end */
-	switch (pace_check(&c->pace, conn_clock_ms(), acked(c), ms, &next)) {
+	switch (pace_check(&c->pace, worker_clock_ms(), acked(c), ms, &next)) {
 	case PACE_GOING:
 		conn_arm(c, (int)next);
 		return NULL;
@@ -414,26 +410,13 @@ conn_end(struct conn *c, const char *note)
 	if (c->io != CONN_IDLE)
 		event_del(&c->ev);
 	evtimer_del(&c->timer);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		w->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	w->nconns--;
+	worker_leave(w, &c->member);
 	close(c->fd);
 	c->fd = -1;
 	free(c->owned);
 	c->owned = NULL;
-	server_conn_closed(w->srv, c->counted ? &c->peer.sa : NULL);
+	state_released(w->st, c->counted ? &c->peer.sa : NULL);
 	snapshot_unref(c->snap);
 	c->snap = NULL;
 	worker_conn_ended(w);
-}
-
-void
-conn_close_all(struct worker *w, const char *note)
-{
-	while (w->conns)
-		w->conns->close(w->conns, note);
 }

@@ -18,27 +18,21 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include "base/addr.h"
 #include "proto/evict.h"
 #include "proto/pace.h"
+#include "serve/worker.h"
 
-struct worker;
 struct snapshot;
 
 #define CONN_REQ_MAX 1100   /* bytes of request kept: the longest line fits */
 #define CONN_LINGER_MS 2000 /* after our last byte, for the client's close */
 #define CONN_ROOM_UNKNOWN 16384 /* conn_room when the kernel cannot say */
 
-/* A client address, either family, without sockaddr_storage's 128 bytes. */
-union conn_addr {
-	struct sockaddr sa;
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-};
-
 enum conn_io { CONN_IDLE, CONN_READ, CONN_WRITE };
 
 struct conn {
-	struct conn *prev, *next; /* the worker's open connections */
+	struct worker_member member; /* one of the worker's open ones */
 	void (*close)(struct conn *c, const char *note); /* the protocol's end */
 	struct worker *w;
 	const char *proto;     /* "gemini", "gopher": for the log */
@@ -49,7 +43,7 @@ struct conn {
 	struct event ev;       /* the socket */
 	struct event timer;    /* the current phase's deadline */
 	struct timespec start;
-	union conn_addr peer;
+	union addr_any peer;
 	unsigned counted : 1;  /* admitted by the per-address limits */
 	unsigned slow_down : 1; /* over its rate: answer 44 or an error item */
 	unsigned logged : 1;
@@ -83,7 +77,7 @@ struct conn {
  * socket's events and on_timeout the deadline's, both with c as their
  * argument (c is the first member of the protocol's struct). Takes a
  * reference to the serving snapshot. The per-address limits were applied
- * before (server_admit); counted and slow_down say what they decided.
+ * before (state_admit); counted and slow_down say what they decided.
  */
 void conn_start(struct conn *c, struct worker *w, const char *proto, int fd,
     const struct sockaddr *peer, int counted, int slow_down,
@@ -99,9 +93,6 @@ void conn_arm(struct conn *c, int ms);
  * client was silent before it was accepted.
  */
 void conn_arm_pre(struct conn *c, int configured_ms, int waited_ms);
-
-/* The monotonic clock in ms, as cheap as a clock gets (no system call). */
-long conn_clock_ms(void);
 
 /*
  * The first read at accept found nothing: with TCP_DEFER_ACCEPT the
@@ -202,8 +193,5 @@ void conn_finish(struct conn *c, enum conn_finish how);
  * reset (SO_LINGER 0) so the client cannot take the cut for an end.
  */
 void conn_end(struct conn *c, const char *note);
-
-/* Ends every open connection of w (a stop whose grace time ran out). */
-void conn_close_all(struct worker *w, const char *note);
 
 #endif

@@ -24,7 +24,7 @@
 #include "serve/conn.h"
 #include "serve/log.h"
 #include "render/render_gemini.h"
-#include "serve/server.h"
+#include "serve/state.h"
 #include "render/snapshot.h"
 #include "proto/url.h"
 #include "serve/worker.h"
@@ -233,7 +233,7 @@ tls_new(struct gconn *g)
 	BIO *bio;
 
 	pthread_once(&once, bio_method_init);
-	if (bio_method == NULL || (ctx = server_ssl_ctx(g->c.w->srv)) == NULL)
+	if (bio_method == NULL || (ctx = state_ssl_ctx(g->c.w->st)) == NULL)
 		return -1;
 	g->ssl = SSL_new(ctx);
 	SSL_CTX_free(ctx); /* the SSL holds its own reference */
@@ -685,7 +685,7 @@ gemini_accept(struct worker *w, const struct listener *l, int fd,
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		log_warn("gemini: out of memory for a new connection");
 		close(fd);
-		server_conn_closed(w->srv, counted ? peer : NULL);
+		state_released(w->st, counted ? peer : NULL);
 		return;
 	}
 	buf_init(&g->hello);

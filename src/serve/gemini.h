@@ -13,7 +13,7 @@ struct listener;
 
 /*
  * Takes ownership of fd (non-blocking), accepted on l and admitted by
- * server_admit: counted by the per-address limits, or over its rate
+ * state_admit: counted by the per-address limits, or over its rate
  * (slow_down: answered 44 once its request is read).
  */
 void gemini_accept(struct worker *w, const struct listener *l, int fd,

@@ -12,7 +12,7 @@
 #include "serve/log.h"
 #include "render/render_gopher.h"
 #include "proto/selector.h"
-#include "serve/server.h"
+#include "serve/state.h"
 #include "render/snapshot.h"
 #include "serve/worker.h"
 
@@ -294,7 +294,7 @@ gopher_accept(struct worker *w, const struct listener *l, int fd,
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		log_warn("gopher: out of memory for a new connection");
 		close(fd);
-		server_conn_closed(w->srv, counted ? peer : NULL);
+		state_released(w->st, counted ? peer : NULL);
 		return;
 	}
 	conn_start(&p->c, w, "gopher", fd, peer, counted, slow_down, pconn_io,

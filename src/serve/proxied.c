@@ -24,20 +24,20 @@
 #include "serve/log.h"
 #include "proto/pace.h"
 #include "proto/proxy.h"
-#include "serve/server.h"
+#include "serve/state.h"
 #include "render/snapshot.h"
 #include "serve/worker.h"
 
 struct pending {
-	struct pending *prev, *next; /* the worker's: freed if it stops */
+	struct worker_member member; /* the worker's: freed if it stops */
 	struct worker *w;
 	struct listener *l;
 	int fd;
 	int counted;        /* in the limits, under the proxy's address */
-	union conn_addr peer;
+	union addr_any peer;
 	struct event *ev;
 	struct evict_item idle; /* pre-request: may be closed to make room */
-	long deadline_ms;   /* for the whole header (conn_clock_ms) */
+	long deadline_ms;   /* for the whole header (worker_clock_ms) */
 	unsigned char got[PROXY_MAX];
 	size_t len;
 };
@@ -53,27 +53,29 @@ pending_end(struct pending *p, const char *why)
 {
 	struct worker *w = p->w;
 
-	if (p->prev)
-		p->prev->next = p->next;
-	else
-		w->pending = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
-	w->npending--;
+	worker_leave(w, &p->member);
 	evict_remove(&w->idle, &p->idle);
 	if (why) {
 		struct timespec none = {0, 0};
 
 		if (*why)
-			log_access(p->l->gemini ? "gemini" : "gopher",
+			log_access(p->l->proto,
 			    &p->peer.sa, "", 0, 0, 0, &none, why);
 		close(p->fd);
-		server_conn_closed(w->srv, p->counted ? &p->peer.sa : NULL);
+		state_released(w->st, p->counted ? &p->peer.sa : NULL);
 	}
 	event_free(p->ev);
 	free(p);
 	if (why)
 		worker_conn_ended(w);
+}
+
+/* worker_member.close: the worker is stopping. */
+static void
+pending_closed_by_worker(struct worker_member *m, const char *note)
+{
+	pending_end((struct pending *)((char *)m -
+	    offsetof(struct pending, member)), note);
 }
 
 static void
@@ -89,13 +91,13 @@ header_read(struct pending *p, const struct proxy_header *h)
 {
 	struct worker *w = p->w;
 	struct listener *l = p->l;
-	union conn_addr proxy = p->peer, from = p->peer;
+	union addr_any proxy = p->peer, from = p->peer;
 	int fd = p->fd, proxy_counted = p->counted, counted, slow;
 
 	if (h->has_addr)
 		memcpy(&from, &h->src, sizeof(from));
 	pending_end(p, NULL);
-	if (server_admit_client(w->srv, &proxy.sa, proxy_counted, &from.sa,
+	if (state_admit_client(w->st, &proxy.sa, proxy_counted, &from.sa,
 	    &counted, &slow) != ADMIT_OK) {
 		worker_refuse(w, l, fd, &from.sa, REFUSED_ADDRESS);
 		worker_conn_ended(w);
@@ -108,7 +110,7 @@ header_read(struct pending *p, const struct proxy_header *h)
 static void
 pending_arm(struct pending *p)
 {
-	long left = p->deadline_ms - conn_clock_ms();
+	long left = p->deadline_ms - worker_clock_ms();
 	struct timeval tv;
 
 	if (left < 1)
@@ -137,7 +139,7 @@ pending_take(struct pending *p)
 		pending_end(p, "closed before the PROXY header");
 		return 0;
 	}
-	evict_touch(&p->w->idle, &p->idle, conn_clock_ms());
+	evict_touch(&p->w->idle, &p->idle, worker_clock_ms());
 	memcpy(all, p->got, p->len);
 	switch (proxy_parse(all, p->len + (size_t)n, &h)) {
 	case PROXY_BAD:
@@ -184,7 +186,7 @@ admit(struct worker *w, struct listener *l, int fd,
 {
 	enum admit a;
 
-	for (int i = 0; (a = server_admit_pending(w->srv, peer, counted)) ==
+	for (int i = 0; (a = state_admit_pending(w->st, peer, counted)) ==
 	    ADMIT_FULL && i < 4 && worker_make_room(w); i++)
 		;
 	if (a == ADMIT_OK)
@@ -209,29 +211,25 @@ proxied_start(struct worker *w, struct listener *l, int fd,
 	    p)) == NULL) {
 		free(p);
 		close(fd);
-		server_conn_closed(w->srv, counted ? peer : NULL);
+		state_released(w->st, counted ? peer : NULL);
 		log_warn("out of memory for a proxied connection");
 		return;
 	}
-	snap = server_snapshot(w->srv);
+	snap = state_snapshot(w->st);
 	ms = snap->cfg.handshake_ms;
 	snapshot_unref(snap);
 	p->w = w;
 	p->l = l;
 	p->fd = fd;
 	p->counted = counted;
-	p->next = w->pending;
-	if (w->pending)
-		w->pending->prev = p;
-	w->pending = p;
-	w->npending++;
-	worker_conn_started(w);
+	p->member.close = pending_closed_by_worker;
+	worker_join(w, &p->member);
 	memcpy(&p->peer, peer, (size_t)len < sizeof(p->peer) ? (size_t)len
 							     : sizeof(p->peer));
 	p->idle.close = pending_evicted;
-	evict_add(&w->idle, &p->idle, EVICT_WAITING, conn_clock_ms());
-	p->deadline_ms = conn_clock_ms() +
-	    pace_deadline(ms, server_pressure(w->srv), 0);
+	evict_add(&w->idle, &p->idle, EVICT_WAITING, worker_clock_ms());
+	p->deadline_ms = worker_clock_ms() +
+	    pace_deadline(ms, state_pressure(w->st), 0);
 	pending_arm(p);
 	/*
 	 * With TCP_DEFER_ACCEPT the header came with the connection: read
@@ -242,17 +240,10 @@ proxied_start(struct worker *w, struct listener *l, int fd,
 	if (!l->deferred || pending_take(p) == 0)
 		return;
 	evict_remove(&w->idle, &p->idle);
-	evict_add(&w->idle, &p->idle, EVICT_SILENT, conn_clock_ms());
-	if (server_pressure(w->srv)) {
-		p->deadline_ms = conn_clock_ms() + pace_deadline(ms, 1,
-		    SERVER_DEFER_ACCEPT_S * 1000);
+	evict_add(&w->idle, &p->idle, EVICT_SILENT, worker_clock_ms());
+	if (state_pressure(w->st)) {
+		p->deadline_ms = worker_clock_ms() + pace_deadline(ms, 1,
+		    STATE_DEFER_ACCEPT_S * 1000);
 		pending_arm(p);
 	}
-}
-
-void
-proxied_close_all(struct worker *w, const char *why)
-{
-	while (w->pending)
-		pending_end(w->pending, why);
 }

@@ -15,7 +15,4 @@ struct listener;
 void proxied_start(struct worker *w, struct listener *l, int fd,
     const struct sockaddr *peer, socklen_t len);
 
-/* Ends every connection of w still in its PROXY header. */
-void proxied_close_all(struct worker *w, const char *why);
-
 #endif

@@ -7,23 +7,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <event2/event_struct.h>
 
-#include "serve/conn.h"
-#include "serve/gemini.h"
-#include "serve/gopher.h"
+#include "base/addr.h"
 #include "serve/log.h"
-#include "serve/proxied.h"
-#include "serve/server.h"
 
 #define ACCEPT_PAUSE_MS 100
 #define STOP_GRACE_MS 10000 /* answers in flight get this long on SIGTERM */
 #define TRIM_AFTER_S 1      /* quiet this long: free memory goes back */
 #define TRIM_PEAK_MIN 64    /* connections at once worth a trim after */
 #define ACCEPT_BATCH 64     /* connections accepted in one turn, at most */
+
+long
+worker_clock_ms(void)
+{
+	struct timespec ts;
+
+	/* The coarse clock is read from the vDSO on every clocksource. */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+worker_listen(struct worker *w, int fd, int port, const char *proto,
+    int deferred, worker_accept_fn *accept, worker_serve_fn *serve)
+{
+	struct listener *l;
+
+	if (w->nlisteners == WORKER_MAX_LISTENERS)
+		return -1;
+	l = &w->listeners[w->nlisteners++];
+	l->w = w;
+	l->fd = fd;
+	l->port = port;
+	l->proto = proto;
+	l->deferred = deferred;
+	l->accept = accept;
+	l->serve = serve;
+	return 0;
+}
 
 static void
 refusals_arm(struct worker *w)
@@ -50,11 +76,11 @@ refusals_arm(struct worker *w)
 int
 worker_make_room(struct worker *w)
 {
-	struct evict_item *it = evict_pick(&w->idle, conn_clock_ms());
+	struct evict_item *it = evict_pick(&w->idle, worker_clock_ms());
 
 	if (it == NULL)
 		return 0;
-	if (refusals_evicted(&w->refusals, conn_clock_ms()))
+	if (refusals_evicted(&w->refusals, worker_clock_ms()))
 		refusals_arm(w);
 	it->close(it); /* off the list, and its place given back */
 	return 1;
@@ -64,12 +90,12 @@ void
 worker_refuse(struct worker *w, struct listener *l, int fd,
     const struct sockaddr *peer, enum refusal why)
 {
-	if (refusals_add(&w->refusals, why, conn_clock_ms())) {
+	if (refusals_add(&w->refusals, why, worker_clock_ms())) {
 		struct timespec none = {0, 0};
 		char note[80];
 
 		snprintf(note, sizeof(note), "%s: closed", refusal_reason(why));
-		log_access(l->gemini ? "gemini" : "gopher", peer, "", 0, 0, 0,
+		log_access(l->proto, peer, "", 0, 0, 0,
 		    &none, note);
 		refusals_arm(w);
 	}
@@ -80,20 +106,17 @@ void
 worker_serve(struct worker *w, struct listener *l, int fd,
     const struct sockaddr *peer, int counted, int slow_down)
 {
-	if (l->gemini)
-		gemini_accept(w, l, fd, peer, counted, slow_down);
-	else
-		gopher_accept(w, l, fd, peer, counted, slow_down);
+	l->serve(w, l, fd, peer, counted, slow_down);
 }
 
 void
 worker_dispatch(struct worker *w, struct listener *l, int fd,
-    const struct sockaddr *peer)
+    const struct sockaddr *peer, socklen_t len)
 {
 	int counted, slow;
 	enum admit a;
 
-	for (int i = 0; (a = server_admit(w->srv, peer, &counted, &slow)) ==
+	for (int i = 0; (a = state_admit(w->st, peer, &counted, &slow)) ==
 	    ADMIT_FULL && i < ROOM_TRIES && worker_make_room(w); i++)
 		;
 	if (a != ADMIT_OK) {
@@ -132,7 +155,7 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
 	struct worker *w = l->w;
 
 	for (int i = 0; i < ACCEPT_BATCH && l->ev != NULL; i++) {
-		union conn_addr peer;
+		union addr_any peer;
 		socklen_t len = sizeof(peer);
 		int fd = accept4(lfd, &peer.sa, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -154,10 +177,7 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
 			evtimer_add(w->resume, &tv);
 			return;
 		}
-		if (l->proxied)
-			proxied_start(w, l, fd, &peer.sa, len);
-		else
-			worker_dispatch(w, l, fd, &peer.sa);
+		l->accept(w, l, fd, &peer.sa, len);
 	}
 }
 
@@ -180,11 +200,10 @@ stop_now(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 
-	if (w->nconns + w->npending > 0)
+	if (w->nopen > 0)
 		log_warn("stopping: %zu connections cut at the deadline",
-		    w->nconns + w->npending);
-	conn_close_all(w, "server stopping");
-	proxied_close_all(w, "server stopping");
+		    w->nopen);
+	worker_close_all(w, "server stopping");
 	event_base_loopbreak(w->base);
 }
 
@@ -205,7 +224,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	w->stopping = 1;
 	close_listeners(w);
 	evtimer_del(w->resume);
-	if (w->nconns + w->npending == 0) {
+	if (w->nopen == 0) {
 		event_base_loopbreak(w->base);
 		return;
 	}
@@ -221,7 +240,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 static int
 worth_trim(const struct worker *w)
 {
-	size_t open = w->nconns + w->npending;
+	size_t open = w->nopen;
 
 	return open == 0 || (w->peak >= TRIM_PEAK_MIN && open <= w->peak / 4);
 }
@@ -232,7 +251,7 @@ worker_conn_ended(struct worker *w)
 	struct timeval tv = {TRIM_AFTER_S, 0};
 
 	if (w->stopping) {
-		if (w->nconns + w->npending == 0)
+		if (w->nopen == 0)
 			event_base_loopbreak(w->base);
 		return;
 	}
@@ -241,10 +260,28 @@ worker_conn_ended(struct worker *w)
 }
 
 void
-worker_conn_started(struct worker *w)
+worker_join(struct worker *w, struct worker_member *m)
 {
-	if (w->nconns + w->npending > w->peak)
-		w->peak = w->nconns + w->npending;
+	TAILQ_INSERT_HEAD(&w->members, m, link);
+	if (++w->nopen > w->peak)
+		w->peak = w->nopen;
+}
+
+void
+worker_leave(struct worker *w, struct worker_member *m)
+{
+	TAILQ_REMOVE(&w->members, m, link);
+	w->nopen--;
+}
+
+void
+worker_close_all(struct worker *w, const char *note)
+{
+	struct worker_member *m;
+
+	/* Each close takes its member off the list. */
+	while ((m = TAILQ_FIRST(&w->members)) != NULL)
+		m->close(m, note);
 }
 
 /*
@@ -263,7 +300,7 @@ trim_memory(evutil_socket_t fd, short what, void *arg)
 	if (!worth_trim(w))
 		return;
 	malloc_trim(0);
-	w->peak = w->nconns + w->npending;
+	w->peak = w->nopen;
 }
 
 /* The second's summary of refused connections (refusals.h). */
@@ -274,7 +311,7 @@ refusals_due(evutil_socket_t fd, short what, void *arg)
 	char line[300];
 	int again;
 
-	if (refusals_flush(&w->refusals, conn_clock_ms(), line, sizeof(line),
+	if (refusals_flush(&w->refusals, worker_clock_ms(), line, sizeof(line),
 	    &again))
 		log_warn("%s", line);
 	if (again)
@@ -297,15 +334,18 @@ schedule_flush(void *arg)
 }
 
 int
-worker_init(struct worker *w, struct server *srv, int id)
+worker_init(struct worker *w, struct state *st, int id,
+    const struct worker_hooks *hooks)
 {
 	struct event_config *ec;
 
 	/* conn.c assigns events inside its structs: the sizes must agree. */
 	if (event_get_struct_event_size() != sizeof(struct event))
 		return -1;
-	w->srv = srv;
+	w->st = st;
+	w->hooks = *hooks;
 	w->id = id;
+	TAILQ_INIT(&w->members);
 	atomic_init(&w->stop_asked, 0);
 	/*
 	 * No locks: a base belongs to one thread. No change list either:
@@ -350,10 +390,12 @@ worker_main(void *arg)
 	log_buffer(schedule_flush, w);
 	event_base_dispatch(w->base);
 	refusals_due(-1, 0, w); /* what the last second refused */
-	gemini_worker_done();
+	if (w->hooks.thread_end)
+		w->hooks.thread_end();
 	log_flush();
 	log_buffer(NULL, NULL);
-	server_worker_done(w->srv);
+	if (w->hooks.done)
+		w->hooks.done(w->hooks.arg);
 	return NULL;
 }
 
@@ -387,8 +429,7 @@ worker_free(struct worker *w)
 	close_listeners(w);
 	if (w->base == NULL)
 		return;
-	conn_close_all(w, "server stopping");
-	proxied_close_all(w, "server stopping");
+	worker_close_all(w, "server stopping");
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i])
 			event_free(evs[i]);

@@ -1,8 +1,9 @@
 /*
- * server: the state the workers share, binding, the descriptor budget,
- * and a load of the content (control.c runs the control thread).
+ * listen: the listening sockets, one set per worker, each listener
+ * given the functions that take what it accepts (the protocols'), and
+ * the descriptor budget that caps the connections.
  */
-#include "serve/server.h"
+#include "daemon/server.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -22,9 +23,10 @@
 
 #include "daemon/content.h"
 #include "proto/limits.h"
+#include "serve/gemini.h"
+#include "serve/gopher.h"
 #include "serve/log.h"
-#include "proto/pace.h"
-#include "serve/tls.h"
+#include "serve/proxied.h"
 #include "serve/worker.h"
 
 #define BACKLOG 1024
@@ -34,7 +36,7 @@
  * a client that connects and says nothing costs no accept until then.
  * Its deadline starts when it is accepted, this much later at most.
  */
-#define DEFER_ACCEPT_S SERVER_DEFER_ACCEPT_S
+#define DEFER_ACCEPT_S STATE_DEFER_ACCEPT_S
 #define MAX_WORKERS 64
 /*
  * Descriptors kept free beyond those counted in fd_reserve, for what the
@@ -53,149 +55,6 @@ local_port(int fd)
 	if (ss.ss_family == AF_INET)
 		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* One more in max_connections, unless all are taken. */
-static int
-take_slot(struct server *srv)
-{
-	size_t max = (size_t)atomic_load(&srv->max_connections);
-
-	if (atomic_fetch_add(&srv->nconns, 1) >= max) {
-		atomic_fetch_sub(&srv->nconns, 1);
-		return 0;
-	}
-	return 1;
-}
-
-/*
- * Over the total cap a connection is accepted and closed at once (unless
- * the worker makes room: worker.c), so it neither waits in the backlog
- * nor costs a handshake; so is one more from an address that already
- * holds its share.
- */
-enum admit
-server_admit(struct server *srv, const struct sockaddr *peer, int *counted,
-    int *slow_down)
-{
-	enum limit_verdict v;
-
-	*counted = *slow_down = 0;
-	if (!take_slot(srv))
-		return ADMIT_FULL;
-	pthread_mutex_lock(&srv->lock);
-	v = limits_admit(srv->limits, peer, now_seconds());
-	pthread_mutex_unlock(&srv->lock);
-	switch (v) {
-	case LIMIT_OK:
-		*counted = 1;
-		return ADMIT_OK;
-	case LIMIT_RATE:
-		*slow_down = 1; /* answered 44 / an error item */
-		return ADMIT_OK;
-	case LIMIT_CONCURRENT:
-		break;
-	}
-	atomic_fetch_sub(&srv->nconns, 1);
-	return ADMIT_ADDRESS;
-}
-
-enum admit
-server_admit_pending(struct server *srv, const struct sockaddr *peer,
-    int *counted)
-{
-	enum limit_verdict v;
-
-	*counted = 0;
-	if (!take_slot(srv))
-		return ADMIT_FULL;
-	pthread_mutex_lock(&srv->lock);
-	v = limits_hold(srv->limits, peer, now_seconds());
-	pthread_mutex_unlock(&srv->lock);
-	if (v == LIMIT_OK) {
-		*counted = 1;
-		return ADMIT_OK;
-	}
-	atomic_fetch_sub(&srv->nconns, 1);
-	return ADMIT_ADDRESS;
-}
-
-enum admit
-server_admit_client(struct server *srv, const struct sockaddr *from,
-    int from_counted, const struct sockaddr *to, int *counted,
-    int *slow_down)
-{
-	enum limit_verdict v;
-
-	*counted = *slow_down = 0;
-	pthread_mutex_lock(&srv->lock);
-	if (from_counted)
-		limits_release(srv->limits, from);
-	v = limits_admit(srv->limits, to, now_seconds());
-	pthread_mutex_unlock(&srv->lock);
-	switch (v) {
-	case LIMIT_OK:
-		*counted = 1;
-		return ADMIT_OK;
-	case LIMIT_RATE:
-		*slow_down = 1;
-		return ADMIT_OK;
-	case LIMIT_CONCURRENT:
-		break;
-	}
-	atomic_fetch_sub(&srv->nconns, 1);
-	return ADMIT_ADDRESS;
-}
-
-int
-server_pressure(struct server *srv)
-{
-	return pace_pressure(atomic_load(&srv->nconns),
-	    (size_t)atomic_load(&srv->max_connections));
-}
-
-void
-server_conn_closed(struct server *srv, const struct sockaddr *peer)
-{
-	atomic_fetch_sub(&srv->nconns, 1);
-	if (peer == NULL)
-		return;
-	pthread_mutex_lock(&srv->lock);
-	limits_release(srv->limits, peer);
-	pthread_mutex_unlock(&srv->lock);
-}
-
-struct snapshot *
-server_snapshot(struct server *srv)
-{
-	struct snapshot *s;
-
-	pthread_mutex_lock(&srv->lock);
-	s = snapshot_ref(srv->snap);
-	pthread_mutex_unlock(&srv->lock);
-	return s;
-}
-
-SSL_CTX *
-server_ssl_ctx(struct server *srv)
-{
-	SSL_CTX *ctx;
-
-	pthread_mutex_lock(&srv->lock);
-	ctx = srv->ssl_ctx;
-	if (ctx != NULL && SSL_CTX_up_ref(ctx) != 1)
-		ctx = NULL;
-	pthread_mutex_unlock(&srv->lock);
-	return ctx;
 }
 
 /*
@@ -259,8 +118,7 @@ listen_addr(struct server *srv, const char *addr, int port, int gemini,
 		port = local_port(probe);
 	close(probe);
 	for (size_t i = 0; i < srv->nworkers; i++) {
-		struct worker *w = &srv->workers[i];
-		struct listener *l = &w->listeners[w->nlisteners];
+		int deferred;
 
 		if ((fd = bind_one(addr, port, 1, d)) == -1)
 			return -1;
@@ -270,14 +128,17 @@ listen_addr(struct server *srv, const char *addr, int port, int gemini,
 			close(fd);
 			return -1;
 		}
-		l->deferred = setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
+		deferred = setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
 		    &defer, sizeof(defer)) == 0;
-		l->fd = fd;
-		l->port = port;
-		l->gemini = gemini;
-		l->proxied = proxied;
-		l->w = w;
-		w->nlisteners++;
+		if (worker_listen(&srv->workers[i], fd, port,
+		    gemini ? "gemini" : "gopher", deferred,
+		    proxied ? proxied_start : worker_dispatch,
+		    gemini ? gemini_accept : gopher_accept) == -1) {
+			diags_add(d, "listen", 0, 0, "%s port %d: more than "
+			    "%d listeners", addr, port, WORKER_MAX_LISTENERS);
+			close(fd);
+			return -1;
+		}
 	}
 	return port;
 }
@@ -403,28 +264,47 @@ cap_connections(struct server *srv, struct diags *d)
 		    "for itself", srv->fd_reserve);
 		return -1;
 	}
-	atomic_store(&srv->max_connections, cap);
+	state_set_max_connections(&srv->st, cap);
 	return 0;
 }
 
+/* A worker's thread is about to end (called from it). */
+static void
+worker_done(void *arg)
+{
+	struct server *srv = arg;
+	uint64_t one = 1;
+
+	(void)!write(srv->done_fd, &one, sizeof(one));
+}
+
 int
-server_listen(struct server *srv, struct diags *d)
+server_listen(struct server *srv, SSL_CTX *ctx, struct diags *d)
 {
 	const struct config *cfg = srv->cfg;
+	const struct worker_hooks hooks = {gemini_worker_done, worker_done,
+	    srv};
+	struct limits *limits;
 
-	if (pthread_mutex_init(&srv->lock, NULL) != 0) {
-		diags_add(d, "listen", 0, 0, "cannot make a lock");
+	if ((srv->base = event_base_new()) == NULL) {
+		SSL_CTX_free(ctx);
+		diags_add(d, "listen", 0, 0, "cannot start the event loop");
 		return -1;
 	}
-	srv->lock_ready = 1;
-	srv->limits = limits_new((unsigned)cfg->max_per_address, cfg->rate,
+	limits = limits_new((unsigned)cfg->max_per_address, cfg->rate,
 	    cfg->burst);
+	if (limits == NULL || state_init(&srv->st, limits) == -1) {
+		limits_free(limits);
+		SSL_CTX_free(ctx);
+		diags_add(d, "listen", 0, 0, "out of memory");
+		return -1;
+	}
+	state_swap_ssl_ctx(&srv->st, ctx);
 	srv->nworkers = workers_wanted(cfg);
 	srv->workers = calloc(srv->nworkers, sizeof(*srv->workers));
 	srv->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	srv->ready_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (srv->limits == NULL || srv->workers == NULL || srv->done_fd == -1 ||
-	    srv->ready_fd == -1) {
+	if (srv->workers == NULL || srv->done_fd == -1 || srv->ready_fd == -1) {
 		diags_add(d, "listen", 0, 0, "out of memory");
 		return -1;
 	}
@@ -441,69 +321,11 @@ server_listen(struct server *srv, struct diags *d)
 		0, d)) == -1)
 		return -1;
 	for (size_t i = 0; i < srv->nworkers; i++)
-		if (worker_init(&srv->workers[i], srv, (int)i) == -1) {
+		if (worker_init(&srv->workers[i], &srv->st, (int)i,
+		    &hooks) == -1) {
 			diags_add(d, "listen", 0, 0, "cannot start worker %zu",
 			    i);
 			return -1;
 		}
 	return cap_connections(srv, d);
-}
-
-struct snapshot *
-server_load(struct server *srv, struct diags *d)
-{
-	const struct config *cfg = srv->cfg;
-	struct render_opts o = {cfg->host, srv->gemini_port};
-	struct gopher_opts go;
-	struct snapshot *snap;
-
-	go.host = cfg->gopher_host ? cfg->gopher_host : cfg->host;
-	go.port = cfg->gopher_public_port ? cfg->gopher_public_port
-					  : srv->gopher_port;
-	go.width = (size_t)cfg->gopher_width;
-	go.gemini_host = cfg->host;
-	snap = content_load(cfg->root, &o, &go, cfg->max_content_bytes,
-	    &srv->abandon, d);
-	if (snap && snapshot_serve(snap, cfg, srv->gemini_port,
-	    srv->gopher_port) == -1) {
-		diags_add(d, cfg->root, 0, 0, "out of memory");
-		snapshot_unref(snap);
-		return NULL;
-	}
-	return snap;
-}
-
-void
-server_worker_done(struct server *srv)
-{
-	uint64_t one = 1;
-
-	(void)!write(srv->done_fd, &one, sizeof(one));
-}
-
-void
-server_free(struct server *srv)
-{
-	struct event *evs[] = {srv->sig_ev, srv->ready, srv->done};
-
-	for (size_t i = 0; i < srv->nworkers; i++)
-		worker_free(&srv->workers[i]);
-	free(srv->workers);
-	srv->workers = NULL;
-	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
-		if (evs[i])
-			event_free(evs[i]);
-	if (srv->done_fd > 0)
-		close(srv->done_fd);
-	if (srv->ready_fd > 0)
-		close(srv->ready_fd);
-	snapshot_unref(srv->snap);
-	limits_free(srv->limits);
-	if (srv->ssl_ctx)
-		SSL_CTX_free(srv->ssl_ctx);
-	if (srv->base)
-		event_base_free(srv->base);
-	if (srv->lock_ready)
-		pthread_mutex_destroy(&srv->lock);
-	log_flush();
 }
