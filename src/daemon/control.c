@@ -27,37 +27,11 @@
  */
 #define STOP_WAIT_MS 500
 
-static int
-same_list(const struct config_list *a, const struct config_list *b)
+static void
+kept(void *ctx, const char *key)
 {
-	if (a->n != b->n)
-		return 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return 0;
-	return 1;
+	log_warn("reload: %s changes at the next start", key);
 }
-
-static int
-same_string(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
-}
-
-/*
- * A setting a reload cannot change keeps its live value: it is swapped
- * back from the old configuration into the new one (which then frees the
- * value the file asked for), and the log says it waits for a restart.
- */
-#define KEEP(field, same)						\
-	do {								\
-		__typeof__(nc->field) tmp_ = nc->field;			\
-		if (!(same))						\
-			log_warn("reload: %s changes at the next start",	\
-			    #field);					\
-		nc->field = old->field;					\
-		old->field = tmp_;					\
-	} while (0)
 
 /*
  * A reread configuration takes effect where it can while serving: names,
@@ -73,17 +47,7 @@ reconfigure(struct server *srv, struct config *nc)
 	struct limits *l;
 	int cap;
 
-	KEEP(listen, same_list(&old->listen, &nc->listen));
-	KEEP(proxy_listen, same_list(&old->proxy_listen, &nc->proxy_listen));
-	KEEP(gemini_port, old->gemini_port == nc->gemini_port);
-	KEEP(gopher_port, old->gopher_port == nc->gopher_port);
-	KEEP(user, same_string(old->user, nc->user));
-	KEEP(group, same_string(old->group, nc->group));
-	KEEP(chroot, old->chroot == nc->chroot);
-	KEEP(log, same_string(old->log, nc->log));
-	KEEP(workers, old->workers == nc->workers);
-	if (nc->chroot)
-		KEEP(root, 1); /* "/" inside the chroot, whatever the file says */
+	config_keep_started(old, nc, kept, NULL);
 	prev = *old;
 	*old = *nc;
 	config_free(&prev);

@@ -14,45 +14,56 @@
 enum ctype { C_STRING, C_LIST, C_ADDRS, C_PORT, C_INT, C_SECONDS, C_NUMBER,
 	C_BOOL, C_LOG_FORMAT, C_BYTES };
 
+/*
+ * What a reload may not change: what the process set up before it
+ * dropped its privileges (config_keep_started).
+ */
+enum {
+	K_START = 1,    /* fixed at start: listeners, ports, user, log... */
+	K_CHROOTED = 2, /* fixed at start when chrooted: the root is "/" */
+};
+
 struct key {
 	const char *name;
 	enum ctype type;
 	size_t off;
 	double min, max;
+	unsigned flags;
 };
 
 #define F(field) offsetof(struct config, field)
 
 /* Every key; capsuled.yaml(5) documents each. */
 static const struct key keys[] = {
-	{"root", C_STRING, F(root), 0, 0},
+	{"root", C_STRING, F(root), 0, 0, K_CHROOTED},
 	/* 1 TiB: a whole number of bytes a double holds exactly. */
-	{"max_content_bytes", C_BYTES, F(max_content_bytes), 0, 1099511627776.0},
-	{"host", C_STRING, F(host), 0, 0},
-	{"aliases", C_LIST, F(aliases), 0, 0},
-	{"listen", C_ADDRS, F(listen), 0, 0},
-	{"proxy_listen", C_ADDRS, F(proxy_listen), 0, 0},
-	{"gemini_port", C_PORT, F(gemini_port), 0, 65535},
-	{"gopher_port", C_PORT, F(gopher_port), 0, 65535},
-	{"gopher_host", C_STRING, F(gopher_host), 0, 0},
-	{"gopher_public_port", C_INT, F(gopher_public_port), 0, 65535},
-	{"gopher_width", C_INT, F(gopher_width), 20, 400},
-	{"cert_dir", C_STRING, F(cert_dir), 0, 0},
-	{"handshake_timeout", C_SECONDS, F(handshake_ms), 0.001, 3600},
-	{"request_timeout", C_SECONDS, F(request_ms), 0.001, 3600},
-	{"write_timeout", C_SECONDS, F(write_ms), 0.001, 3600},
-	{"max_connections", C_INT, F(max_connections), 1, 1000000},
-	{"max_per_address", C_INT, F(max_per_address), 0, 1000000},
-	{"rate", C_NUMBER, F(rate), 0, 1000000},
-	{"burst", C_NUMBER, F(burst), 1, 1000000},
-	{"user", C_STRING, F(user), 0, 0},
-	{"group", C_STRING, F(group), 0, 0},
-	{"chroot", C_BOOL, F(chroot), 0, 0},
-	{"allow_root", C_BOOL, F(allow_root), 0, 0},
-	{"log", C_STRING, F(log), 0, 0},
-	{"log_format", C_LOG_FORMAT, F(log_format), 0, 0},
-	{"anonymize", C_BOOL, F(anonymize), 0, 0},
-	{"workers", C_INT, F(workers), 0, 256},
+	{"max_content_bytes", C_BYTES, F(max_content_bytes), 0, 1099511627776.0,
+	    0},
+	{"host", C_STRING, F(host), 0, 0, 0},
+	{"aliases", C_LIST, F(aliases), 0, 0, 0},
+	{"listen", C_ADDRS, F(listen), 0, 0, K_START},
+	{"proxy_listen", C_ADDRS, F(proxy_listen), 0, 0, K_START},
+	{"gemini_port", C_PORT, F(gemini_port), 0, 65535, K_START},
+	{"gopher_port", C_PORT, F(gopher_port), 0, 65535, K_START},
+	{"gopher_host", C_STRING, F(gopher_host), 0, 0, 0},
+	{"gopher_public_port", C_INT, F(gopher_public_port), 0, 65535, 0},
+	{"gopher_width", C_INT, F(gopher_width), 20, 400, 0},
+	{"cert_dir", C_STRING, F(cert_dir), 0, 0, 0},
+	{"handshake_timeout", C_SECONDS, F(handshake_ms), 0.001, 3600, 0},
+	{"request_timeout", C_SECONDS, F(request_ms), 0.001, 3600, 0},
+	{"write_timeout", C_SECONDS, F(write_ms), 0.001, 3600, 0},
+	{"max_connections", C_INT, F(max_connections), 1, 1000000, 0},
+	{"max_per_address", C_INT, F(max_per_address), 0, 1000000, 0},
+	{"rate", C_NUMBER, F(rate), 0, 1000000, 0},
+	{"burst", C_NUMBER, F(burst), 1, 1000000, 0},
+	{"user", C_STRING, F(user), 0, 0, K_START},
+	{"group", C_STRING, F(group), 0, 0, K_START},
+	{"chroot", C_BOOL, F(chroot), 0, 0, K_START},
+	{"allow_root", C_BOOL, F(allow_root), 0, 0, 0},
+	{"log", C_STRING, F(log), 0, 0, K_START},
+	{"log_format", C_LOG_FORMAT, F(log_format), 0, 0, 0},
+	{"anonymize", C_BOOL, F(anonymize), 0, 0, 0},
+	{"workers", C_INT, F(workers), 0, 256, K_START},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -114,6 +125,79 @@ config_copy(struct config *to, const struct config *from)
 fail:
 	config_free(to);
 	return -1;
+}
+
+/* The bytes a key's field takes in struct config. */
+static size_t
+field_size(enum ctype t)
+{
+	switch (t) {
+	case C_STRING:
+		return sizeof(char *);
+	case C_LIST:
+	case C_ADDRS:
+		return sizeof(struct config_list);
+	case C_NUMBER:
+		return sizeof(double);
+	case C_BYTES:
+		return sizeof(size_t);
+	default:
+		return sizeof(int);
+	}
+}
+
+static int
+same_value(const struct key *k, const void *a, const void *b)
+{
+	const struct config_list *la = a, *lb = b;
+	const char *sa, *sb;
+
+	switch (k->type) {
+	case C_STRING:
+		sa = *(char *const *)a;
+		sb = *(char *const *)b;
+		return (sa == NULL && sb == NULL) ||
+		    (sa && sb && strcmp(sa, sb) == 0);
+	case C_LIST:
+	case C_ADDRS:
+		if (la->n != lb->n)
+			return 0;
+		for (size_t i = 0; i < la->n; i++)
+			if (strcmp(la->v[i], lb->v[i]) != 0)
+				return 0;
+		return 1;
+	default:
+		return memcmp(a, b, field_size(k->type)) == 0;
+	}
+}
+
+size_t
+config_keep_started(struct config *running, struct config *reread,
+    void (*changed)(void *ctx, const char *key), void *ctx)
+{
+	int chrooted = running->chroot;
+	unsigned char tmp[sizeof(struct config_list)];
+	size_t n = 0;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		void *r = field(running, k), *w = field(reread, k);
+		size_t size = field_size(k->type);
+
+		if (!(k->flags & K_START) &&
+		    !((k->flags & K_CHROOTED) && chrooted))
+			continue;
+		/* Inside a chroot the root is "/", whatever the file says. */
+		if ((k->flags & K_START) && !same_value(k, r, w)) {
+			n++;
+			if (changed)
+				changed(ctx, k->name);
+		}
+		memcpy(tmp, w, size);
+		memcpy(w, r, size);
+		memcpy(r, tmp, size);
+	}
+	return n;
 }
 
 static const struct key *

@@ -79,6 +79,18 @@ int config_parse(struct config *c, const char *buf, size_t len,
 /* Reads and parses a config file. */
 int config_load(struct config *c, const char *file, struct diags *d);
 
+/*
+ * A reread configuration keeps what the running one set up before the
+ * privileges went (listen, proxy_listen, gemini_port, gopher_port, user,
+ * group, chroot, log, workers; the root too when chrooted): each such
+ * value is swapped from running into reread, so running then holds the
+ * file's and frees it. changed(ctx, key) is told of each one the file
+ * asked to change (not the chrooted root: "/" whatever the file says);
+ * returns how many.
+ */
+size_t config_keep_started(struct config *running, struct config *reread,
+    void (*changed)(void *ctx, const char *key), void *ctx);
+
 /* The effective configuration as YAML that config_parse reads back. */
 void config_dump(const struct config *c, FILE *f);
 

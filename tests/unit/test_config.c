@@ -199,6 +199,85 @@ test_copy(void **state)
 	config_free(&b);
 }
 
+/*
+ * Each key a reload may or may not change: the file asks for a new value;
+ * kept says whether the running one stays (and is named as changing at
+ * the next start), chrooted whether the server runs in a chroot.
+ */
+static const struct {
+	const char *key, *running, *file;
+	int chrooted;
+	int kept;       /* the running value stays */
+	int named;      /* ... and changed() is told of it */
+} reload_rows[] = {
+	{"listen", "127.0.0.1", "::1", 0, 1, 1},
+	{"proxy_listen", "127.0.0.2", "127.0.0.3", 0, 1, 1},
+	{"gemini_port", "1965", "1966", 0, 1, 1},
+	{"gopher_port", "70", "7070", 0, 1, 1},
+	{"user", "capsuled", "nobody", 0, 1, 1},
+	{"group", "capsuled", "nogroup", 0, 1, 1},
+	{"log", "/var/log/a.log", "/var/log/b.log", 0, 1, 1},
+	{"workers", "2", "4", 0, 1, 1},
+	{"root", "/srv/a", "/srv/b", 1, 1, 0}, /* "/" in the chroot */
+	{"root", "/srv/a", "/srv/b", 0, 0, 0}, /* a new tree on reload */
+	{"host", "a.example", "b.example", 0, 0, 0},
+	{"gopher_width", "67", "72", 0, 0, 0},
+	{"max_connections", "100", "200", 0, 0, 0},
+	{"rate", "10", "5", 0, 0, 0},
+	{"log_format", "capsuled", "common", 0, 0, 0},
+	{"gemini_port", "1965", "1965", 0, 1, 0}, /* the same: no word */
+};
+
+static void
+count_named(void *ctx, const char *key)
+{
+	const char **seen = ctx;
+
+	*seen = key;
+}
+
+static void
+test_reload_keeps(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(reload_rows) / sizeof(reload_rows[0]);
+	    i++) {
+		struct config run, file;
+		const char *seen = NULL;
+		char err[80], *a = NULL, *want = NULL;
+		size_t na = 0, nw = 0, named;
+		FILE *f;
+
+		config_defaults(&run);
+		config_defaults(&file);
+		assert_int_equal(config_set(&run, reload_rows[i].key,
+		    reload_rows[i].running, err, sizeof(err)), 0);
+		assert_int_equal(config_set(&file, reload_rows[i].key,
+		    reload_rows[i].file, err, sizeof(err)), 0);
+		run.chroot = file.chroot = reload_rows[i].chrooted;
+		/* What the reread one must hold afterwards. */
+		f = open_memstream(&want, &nw);
+		config_dump(reload_rows[i].kept ? &run : &file, f);
+		fclose(f);
+		named = config_keep_started(&run, &file, count_named, &seen);
+		f = open_memstream(&a, &na);
+		config_dump(&file, f);
+		fclose(f);
+		if (strcmp(a, want) != 0)
+			fail_msg("row %zu (%s): the reread config is\n%s\nnot\n%s",
+			    i, reload_rows[i].key, a, want);
+		assert_int_equal(named, (size_t)reload_rows[i].named);
+		if (reload_rows[i].named)
+			assert_string_equal(seen, reload_rows[i].key);
+		else
+			assert_null(seen);
+		free(a);
+		free(want);
+		config_free(&run);
+		config_free(&file);
+	}
+}
+
 int
 main(void)
 {
@@ -208,6 +287,7 @@ main(void)
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_reload_keeps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
