@@ -14,6 +14,7 @@
 #include "model/config.h"
 #include "daemon/content.h"
 #include "daemon/control.h"
+#include "daemon/export.h"
 #include "text/html2gemtext.h"
 #include "import/import.h"
 #include "serve/log.h"
@@ -227,106 +228,6 @@ parse_args(int argc, char **argv, struct config *cfg, struct args *a,
 	return d->n == 0 ? 0 : -1;
 }
 
-static int
-write_file(const char *dir, const char *path, const char *data, size_t len)
-{
-	char full[4096];
-	FILE *f;
-	int ok;
-
-	snprintf(full, sizeof(full), "%s%s", dir, path);
-	for (char *s = full + strlen(dir) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		if (mkdir(full, 0755) == -1 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	if ((f = fopen(full, "w")) == NULL)
-		return -1;
-	ok = fwrite(data, 1, len, f) == len;
-	return fclose(f) == 0 && ok ? 0 : -1;
-}
-
-static int
-cmp_route(const void *a, const void *b)
-{
-	return strcmp((*(const struct route *const *)a)->path,
-	    (*(const struct route *const *)b)->path);
-}
-
-/*
- * Writes one route table under dir: each response at its path ("/" and
- * "/2013/" as index.EXT), and dir/.routes with one line per route sorted
- * by path: the path and, for Gemini, the header. Selectors that are only
- * another name of a menu ("", "/2013" beside "/2013/") are listed but not
- * written again.
- */
-static int
-export_routes(const struct routes *t, const char *dir, int gemini)
-{
-	const struct route **sorted;
-	char file[4096];
-	size_t n = 0;
-	FILE *idx;
-	int rc = 0;
-
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return -1;
-	if ((sorted = calloc(t->n + 1, sizeof(*sorted))) == NULL)
-		return -1;
-	for (size_t i = 0; i < t->n; i++)
-		sorted[n++] = &t->v[i];
-	qsort(sorted, n, sizeof(*sorted), cmp_route);
-	snprintf(file, sizeof(file), "%s/.routes", dir);
-	if ((idx = fopen(file, "w")) == NULL) {
-		free(sorted);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct route *r = sorted[i];
-		size_t hlen = r->resp.body_off;
-
-		if (gemini) {
-			/* The header without its CRLF. */
-			fprintf(idx, "%s %.*s\n", r->path, (int)(hlen - 2),
-			    r->resp.data);
-			if (r->resp.status != 20)
-				continue;
-		} else {
-			fprintf(idx, "\"%s\" %zu bytes\n", r->path,
-			    (size_t)r->resp.len);
-			snprintf(file, sizeof(file), "%s/", r->path);
-			if (r->path[0] != '/' ||
-			    routes_get(t, file, strlen(file)) != NULL)
-				continue;
-		}
-		snprintf(file, sizeof(file), "%s%s", r->path,
-		    r->path[r->path_len - 1] != '/' ? ""
-		    : gemini ? "index.gmi" : "index.menu");
-		if (write_file(dir, file, r->resp.data + hlen,
-			r->resp.len - hlen) == -1)
-			rc = -1;
-	}
-	if (fclose(idx) != 0)
-		rc = -1;
-	free(sorted);
-	return rc;
-}
-
-static int
-export_snapshot(const struct snapshot *s, const char *dir)
-{
-	char sub[4096];
-
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return -1;
-	snprintf(sub, sizeof(sub), "%s/gemini", dir);
-	if (export_routes(&s->gemini, sub, 1) == -1)
-		return -1;
-	snprintf(sub, sizeof(sub), "%s/gopher", dir);
-	return export_routes(&s->gopher, sub, 0);
-}
-
 /*
  * Every connection is a descriptor: take all the kernel allows. The
  * connection cap is kept under it once the listeners are bound
@@ -430,23 +331,6 @@ check(struct server *srv, struct config *cfg, struct diags *d)
 	return rc;
 }
 
-static int
-export(struct server *srv, const char *dir, struct diags *d)
-{
-	struct snapshot *snap = server_load(srv, d);
-	int rc = 1;
-
-	diags_print(d, stderr, "");
-	if (snap) {
-		if (export_snapshot(snap, dir) == -1)
-			fprintf(stderr, "capsuled: export to %s failed\n", dir);
-		else
-			rc = 0;
-	}
-	snapshot_unref(snap);
-	return rc;
-}
-
 /* The same steps as serving, then what the sandbox forbids. */
 static int
 sandbox_test(struct config *cfg, const char *config_file, struct diags *d)
@@ -533,7 +417,7 @@ main(int argc, char **argv)
 	else if (a.check)
 		rc = check(&srv, &cfg, &d);
 	else if (a.export_dir)
-		rc = export(&srv, a.export_dir, &d);
+		rc = export_tree(&srv, a.export_dir, &d);
 	else
 		rc = serve(&srv, &cfg, a.config_file, &d);
 	server_free(&srv);

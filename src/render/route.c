@@ -169,3 +169,28 @@ routes_get(const struct routes *t, const char *path, size_t path_len)
 	s = *slot_for(t, path, path_len);
 	return s ? &t->v[s - 1].resp : NULL;
 }
+
+static int
+cmp_route(const void *a, const void *b)
+{
+	return strcmp((*(const struct route *const *)a)->path,
+	    (*(const struct route *const *)b)->path);
+}
+
+int
+routes_each_sorted(const struct routes *t,
+    int (*fn)(void *ctx, const struct route *r), void *ctx)
+{
+	const struct route **sorted;
+	int rc = 0;
+
+	if ((sorted = calloc(t->n + 1, sizeof(*sorted))) == NULL)
+		return -1;
+	for (size_t i = 0; i < t->n; i++)
+		sorted[i] = &t->v[i];
+	qsort(sorted, t->n, sizeof(*sorted), cmp_route);
+	for (size_t i = 0; i < t->n && rc == 0; i++)
+		rc = fn(ctx, sorted[i]);
+	free(sorted);
+	return rc;
+}

@@ -76,4 +76,12 @@ void routes_seal(struct routes *t);
 const struct response *routes_get(const struct routes *t, const char *path,
     size_t path_len);
 
+/*
+ * Calls fn for every entry of t, aliases too, sorted by path (bytewise):
+ * what --export writes. Stops at fn's -1. Returns 0, or -1 (fn's, or
+ * memory).
+ */
+int routes_each_sorted(const struct routes *t,
+    int (*fn)(void *ctx, const struct route *r), void *ctx);
+
 #endif

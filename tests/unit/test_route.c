@@ -207,6 +207,51 @@ test_big_kept(void **state)
 	routes_free(&t); /* frees the big one too (LeakSanitizer checks) */
 }
 
+struct seen {
+	char paths[8][16];
+	size_t n, stop_at;
+};
+
+static int
+see(void *ctx, const struct route *r)
+{
+	struct seen *s = ctx;
+
+	snprintf(s->paths[s->n++], sizeof(s->paths[0]), "%s", r->path);
+	return s->n == s->stop_at ? -1 : 0;
+}
+
+/* Every entry, the alias and the empty selector too, in byte order. */
+static void
+test_each_sorted(void **state)
+{
+	static const char *const added[] = {"/b", "/a/", "/", "/a", "/B"};
+	static const char *const want[] = {"", "/", "/B", "/a", "/a/", "/b"};
+	struct seen s = {.stop_at = 0};
+	struct routes t;
+	const struct response *in;
+
+	routes_init(&t);
+	for (size_t i = 0; i < 5; i++) {
+		struct response r = owned("x");
+
+		assert_int_equal(routes_add(&t, added[i], strlen(added[i]), &r),
+		    0);
+	}
+	in = routes_get(&t, "/", 1);
+	assert_int_equal(routes_alias(&t, "", 0, in), 0);
+	assert_int_equal(routes_each_sorted(&t, see, &s), 0);
+	assert_int_equal(s.n, 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_string_equal(s.paths[i], want[i]);
+	/* fn's -1 stops the walk and is the answer. */
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	assert_int_equal(routes_each_sorted(&t, see, &s), -1);
+	assert_int_equal(s.n, 2);
+	routes_free(&t);
+}
+
 int
 main(void)
 {
@@ -217,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_alias_shares),
 		cmocka_unit_test(test_gopher_plus),
 		cmocka_unit_test(test_big_kept),
+		cmocka_unit_test(test_each_sorted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
