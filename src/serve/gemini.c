@@ -20,17 +20,14 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "answer/gemini_answer.h"
 #include "base/buf.h"
+#include "render/snapshot.h"
 #include "serve/conn.h"
 #include "serve/log.h"
-#include "render/render_gemini.h"
 #include "serve/state.h"
-#include "render/snapshot.h"
-#include "proto/url.h"
 #include "serve/worker.h"
 
-/* Longest line we ever look at: the URI, CR and LF. */
-#define LINE_MAX_BYTES (URL_MAX + 2)
 /* A read of the ClientHello: its usual size, and room to spare. */
 #define FIRST_READ 4096
 /* The longest TLS record a ClientHello may come in (RFC 8446 5.1). */
@@ -402,147 +399,53 @@ answered(struct gconn *g)
 }
 
 /*
- * The answer: len bytes at data, the snapshot's (held until the
- * connection ends) or, when owned is data, this connection's to free.
+ * The answer gemini_answer made: the snapshot's bytes (held until the
+ * connection ends), this connection's to free (owned), or a status line
+ * in a, which is encrypted before this returns: shorter than a piece,
+ * it goes whole into SSL_write unless the socket is still full of the
+ * handshake's last flight, and then it is copied (never seen in
+ * practice: that flight is a ticket, and the client has read the rest).
  */
 static void
-respond_bytes(struct gconn *g, const char *data, size_t len, int status,
-    char *owned)
+respond(struct gconn *g, const struct gemini_answer *a)
 {
-	g->c.status = status;
+	g->c.status = a->status;
 	g->phase = WRITING;
-	g->body = data;
-	g->body_len = len;
-	g->body_owned = owned;
-	conn_write_begin(&g->c, len);
-	if (pump(g) == 1)
+	g->body = a->data;
+	g->body_len = a->len;
+	g->body_owned = a->owned;
+	conn_write_begin(&g->c, a->len);
+	switch (pump(g)) {
+	case 1:
 		answered(g);
-}
-
-static void
-respond_status(struct gconn *g, int status, const char *meta)
-{
-	char line[256];
-	int n;
-
-	/* Shorter than a piece: encrypted before this returns. */
-	n = snprintf(line, sizeof(line), "%d %s\r\n", status, meta);
-	respond_bytes(g, line, (size_t)n, status, NULL);
-}
-
-/*
- * The one answer rendered per request: a search's results, from the
- * index the snapshot was built with ("/search" alone is a ready 10).
- */
-static void
-serve_search(struct gconn *g, const char *query)
-{
-	struct buf b;
-	size_t len;
-	char *data;
-	int status;
-
-	buf_init(&b);
-	status = render_gemini_search(&b, &g->c.snap->site, query,
-	    strlen(query));
-	if ((data = buf_steal(&b, &len)) == NULL) {
-		respond_status(g, 40, "Out of memory, try again");
+		return;
+	case 0:
+		if (g->body == a->head && g->body_off < g->body_len) {
+			if ((g->body_owned = malloc(g->body_len)) == NULL) {
+				gconn_free(g, "out of memory");
+				return;
+			}
+			memcpy(g->body_owned, a->head, g->body_len);
+			g->body = g->body_owned;
+		}
 		return;
 	}
-	respond_bytes(g, data, len, status, data);
-}
-
-/* The host, or one of its aliases (old names kept alive). */
-static int
-host_served(const struct config *cfg, const char *host)
-{
-	if (url_host_matches(host, cfg->host))
-		return 1;
-	for (size_t i = 0; i < cfg->aliases.n; i++)
-		if (url_host_matches(host, cfg->aliases.v[i]))
-			return 1;
-	return 0;
-}
-
-static void
-serve(struct gconn *g, const char *line, size_t len)
-{
-	const struct config *cfg = &g->c.snap->cfg;
-	const struct response *r;
-	struct gemini_request req;
-	const char *why = NULL;
-	char meta[200];
-
-	if (g->c.slow_down) {
-		respond_status(g, 44, "5");
-		return;
-	}
-	switch (url_parse_request(line, len, &req, &why)) {
-	case URL_MALFORMED:
-		snprintf(meta, sizeof(meta), "Bad request: %s", why);
-		respond_status(g, 59, meta);
-		return;
-	case URL_OTHER_SCHEME:
-		respond_status(g, 53, "Only gemini:// URLs are served here");
-		return;
-	case URL_OK:
-		break;
-	}
-	if (!host_served(cfg, req.host)) {
-		respond_status(g, 53, "This server does not serve that host");
-		return;
-	}
-	if (req.port != -1 && req.port != g->local_port &&
-	    req.port != g->c.snap->gemini_port) {
-		respond_status(g, 53, "This server does not serve that port");
-		return;
-	}
-	if (req.has_query && strcmp(req.path, "/search") == 0) {
-		serve_search(g, req.query);
-		return;
-	}
-	r = routes_get(&g->c.snap->gemini, req.path, strlen(req.path));
-	if (r == NULL) {
-		respond_status(g, 51, "Not found");
-		return;
-	}
-	respond_bytes(g, r->data, r->len, r->status, NULL);
 }
 
 /*
- * Looks for the line in what has been read. Returns 0 when more is
+ * Asks gemini_answer about what has been read. Returns 0 when more is
  * needed, 1 when it was answered (g may be gone).
  */
 static int
 take_line(struct gconn *g)
 {
-	struct conn *c = &g->c;
-	size_t avail = c->req_len;
-	size_t look = avail < LINE_MAX_BYTES ? avail : LINE_MAX_BYTES;
-	const char *lf = memchr(c->req, '\n', look);
-	size_t line;
+	struct gemini_answer a;
 
-	if (lf == NULL) {
-		/*
-		 * A line is at most 1026 bytes with its CRLF: without a LF in
-		 * them, or with 1025 bytes whose last is not the CR, it is too
-		 * long already, and the answer should not wait for more.
-		 */
-		if (avail < URL_MAX + 1 ||
-		    (avail == URL_MAX + 1 && c->req[URL_MAX] == '\r'))
-			return 0; /* wait for the rest, under the deadline */
-		c->req_len = URL_MAX + 1; /* the URI part, for the log */
-		respond_status(g, 59, "Bad request: longer than 1024 bytes");
-		return 1;
-	}
-	line = (size_t)(lf - c->req);
-	if (line > 0 && c->req[line - 1] == '\r') {
-		c->req_len = line - 1;
-		serve(g, c->req, line - 1);
-	} else {
-		c->req_len = line;
-		respond_status(g, 59, "Bad request: the line must end in CRLF");
-	}
+	if (!gemini_answer(g->c.snap, g->c.req, g->c.req_len, g->local_port,
+	    g->c.slow_down, &a))
+		return 0;
+	g->c.req_len = a.req_len;
+	respond(g, &a);
 	return 1;
 }
 
@@ -565,7 +468,7 @@ step(struct gconn *g)
 		}
 		/* One request per connection: the line's room, no more. */
 		rc = SSL_read(g->ssl, g->c.req + g->c.req_len,
-		    (int)(LINE_MAX_BYTES - g->c.req_len));
+		    (int)(GEMINI_REQUEST_MAX - g->c.req_len));
 		if (rc <= 0)
 			break;
 		if (g->c.req_len == 0)
