@@ -33,7 +33,7 @@ TEXT   = frontmatter gemtext gemwrite html2gemtext markdown words wrap
 MODEL  = config finish search search_query site tags
 PROTO  = evict limits pace proxy refusals selector url
 RENDER = gopher_text render_gemini render_gopher route snapshot
-ANSWER = gemini_answer
+ANSWER = gemini_answer gopher_answer
 # The rest touch files, the network, the clock or the process.
 IMPORT = import postfile safe_write
 SERVE  = conn gemini getpid gopher log proxied state tickets tls worker

@@ -1,29 +1,17 @@
 /* gopher: a connection's life, from accept to close. */
 #include "serve/gopher.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
-#include "base/buf.h"
+#include "answer/gopher_answer.h"
+#include "render/snapshot.h"
 #include "serve/conn.h"
 #include "serve/log.h"
-#include "render/render_gopher.h"
-#include "proto/selector.h"
 #include "serve/state.h"
-#include "render/snapshot.h"
 #include "serve/worker.h"
 
 enum phase { REQUEST, WRITING };
-
-static const char http_reply[] =
-    "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n\r\n"
-    "This is a Gopher server, not a web server.\r\n";
-
-/* The request line and what may follow it in the same read. */
-#define READ_MAX (SELECTOR_MAX + 3)
 
 struct pconn {
 	struct conn c;      /* first: the shared part */
@@ -80,168 +68,41 @@ send_answer(struct pconn *p)
 	}
 }
 
-/* The answer: bytes that outlive the connection (the snapshot's). */
-static void
-respond(struct pconn *p, const char *data, size_t len)
-{
-	conn_answer(&p->c, data, len, NULL);
-	p->phase = WRITING;
-	conn_write_begin(&p->c, len);
-	send_answer(p);
-}
-
-/* An answer rendered for this request: the connection takes the bytes. */
-static void
-respond_buf(struct pconn *p, struct buf *b)
-{
-	size_t len;
-	char *data = buf_steal(b, &len);
-
-	if (data == NULL) {
-		pconn_free(p, "out of memory");
-		return;
-	}
-	conn_answer(&p->c, data, len, data);
-	p->phase = WRITING;
-	conn_write_begin(&p->c, len);
-	send_answer(p);
-}
-
-/* Every failure is an error item and the end of a menu. */
-static void
-respond_error(struct pconn *p, const char *msg, const char *note)
-{
-	struct buf b;
-
-	buf_init(&b);
-	render_gopher_error(&b, msg);
-	p->c.note = note;
-	respond_buf(p, &b);
-}
-
-/* Only links a browser may be sent on to, never javascript: and the like. */
-static int
-url_scheme_ok(const char *url, size_t len)
-{
-	static const char *ok[] = {"http://", "https://", "gemini://",
-	    "gopher://", "ftp://", "mailto:", "irc://", "ircs://", "news:",
-	    "telnet://", "ssh://", "xmpp:"};
-
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		size_t n = strlen(ok[i]);
-
-		if (len > n && strncasecmp(url, ok[i], n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static void
-serve_url(struct pconn *p, const char *url, size_t len)
-{
-	struct buf b;
-
-	if (!url_scheme_ok(url, len)) {
-		respond_error(p, "Not a link this server sends you on to",
-		    "refused URL: scheme");
-		return;
-	}
-	buf_init(&b);
-	render_gopher_url_page(&b, url, len);
-	respond_buf(p, &b);
-}
-
 /*
- * A search's results, the one answer rendered per request, naming the
- * public host and port the snapshot's menus name.
+ * The answer gopher_answer made: bytes that outlive the connection (the
+ * snapshot's, or static), or made for it (owned, freed with it).
  */
 static void
-serve_search(struct pconn *p, const char *words, size_t len)
+respond(struct pconn *p, const struct gopher_answer *a)
 {
-	struct buf b;
-
-	buf_init(&b);
-	render_gopher_search(&b, &p->c.snap->site, &p->c.snap->gopher_opts,
-	    words, len);
-	respond_buf(p, &b);
+	conn_answer(&p->c, a->data, a->len, a->owned);
+	p->phase = WRITING;
+	conn_write_begin(&p->c, a->len);
+	send_answer(p);
 }
 
-static void
-serve(struct pconn *p, const struct gopher_request *req)
-{
-	struct snapshot *snap = p->c.snap;
-	const struct response *r;
-	int plus = req->plus && req->plus_len == 1 && req->plus[0] == '$';
-
-	if (p->c.slow_down) {
-		respond_error(p, "Slow down: too many requests, try again "
-		    "in a few seconds", "over the request rate");
-		return;
-	}
-
-	if (req->selector_len > 4 && memcmp(req->selector, "URL:", 4) == 0) {
-		serve_url(p, req->selector + 4, req->selector_len - 4);
-		return;
-	}
-	if (req->search != NULL && req->selector_len == 7 &&
-	    memcmp(req->selector, "/search", 7) == 0) {
-		serve_search(p, req->search, req->search_len);
-		return;
-	}
-	r = gopher_lookup(&snap->gopher, req->selector, req->selector_len);
-	if (r == NULL) {
-		respond_error(p, "Not found", NULL);
-		return;
-	}
-	if (plus && r->menu) {
-		struct buf b;
-
-		buf_init(&b);
-		render_gopher_plus(&b, r->data, r->len);
-		respond_buf(p, &b);
-		return;
-	}
-	respond(p, r->data, r->len);
-}
-
-/* The line is in c.req (eof: and the client has half-closed). */
+/* What is in c.req (eof: and the client has half-closed). */
 static void
 take_line(struct pconn *p, int eof)
 {
 	struct conn *c = &p->c;
-	struct gopher_request req;
+	struct gopher_answer a;
 
-	switch (selector_parse(c->req, c->req_len, &req)) {
-	case SEL_INCOMPLETE:
+	switch (gopher_answer(c->snap, c->req, c->req_len, c->slow_down, &a)) {
+	case GOPHER_MORE:
 		if (eof)
 			pconn_free(p, "closed by client in request");
 		else
 			conn_wait(c, CONN_READ); /* under the deadline */
 		return;
-	case SEL_OK:
-		/* The log shows the line without its end. */
-		c->req_len = req.consumed;
-		while (c->req_len > 0 && (c->req[c->req_len - 1] == '\n' ||
-		    c->req[c->req_len - 1] == '\r'))
-			c->req_len--;
-		serve(p, &req);
+	case GOPHER_ANSWER:
+		c->req_len = a.req_len;
+		c->note = a.note;
+		respond(p, &a);
 		return;
-	case SEL_TOO_LONG:
-		respond_error(p, "Request too long", "request too long");
-		return;
-	case SEL_BAD:
-		respond_error(p, "Bad request", "bad request");
-		return;
-	case SEL_HTTP:
-		/* A browser pointed at the wrong port: one plain line. */
-		c->note = "HTTP request on the gopher port";
-		respond(p, http_reply, sizeof(http_reply) - 1);
-		return;
-	case SEL_TLS:
-		/* A TLS client gets nothing it could mistake for an answer. */
-		if (c->req_len > 8)
-			c->req_len = 8;
-		pconn_free(p, "TLS on the gopher port");
+	case GOPHER_CLOSE:
+		c->req_len = a.req_len;
+		pconn_free(p, a.note);
 		return;
 	}
 }
@@ -254,14 +115,14 @@ take_line(struct pconn *p, int eof)
 static void
 pconn_run(struct pconn *p, int at_accept)
 {
-	size_t room = READ_MAX - p->c.req_len;
+	size_t room = GOPHER_REQUEST_MAX - p->c.req_len;
 	long n;
 
 	if (p->phase == WRITING) {
 		send_answer(p);
 		return;
 	}
-	n = conn_read(&p->c, READ_MAX);
+	n = conn_read(&p->c, GOPHER_REQUEST_MAX);
 	if (n == -1) {
 		if (at_accept)
 			conn_silent(&p->c, p->c.snap->cfg.request_ms);
