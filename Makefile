@@ -68,8 +68,13 @@ UNIT_OBJS = $(PURE_OBJS) $(B)/import/postfile.o
 $(B)/tests/%: tests/unit/%.c $(UNIT_OBJS)
 	@mkdir -p $(B)/tests
 	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags cmocka) -o $@ $< \
-	    $(UNIT_OBJS) $(PKG_LIBS) \
+	    $(filter %.o,$^) $(PKG_LIBS) \
 	    $$($(PKG_CONFIG) --libs cmocka)
+
+# The answer tables serve tests/fixtures/site, read by the server's own
+# loader.
+$(B)/tests/test_gemini_answer $(B)/tests/test_gopher_answer: \
+    $(B)/daemon/content.o tests/unit/answer_site.h
 
 # libFuzzer targets: one per parser, over the pure modules.
 FUZZ = url selector proxy frontmatter gemtext search config html markdown
