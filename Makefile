@@ -37,7 +37,7 @@ ANSWER = gemini_answer gopher_answer
 # The rest touch files, the network, the clock or the process.
 IMPORT = import postfile safe_write
 SERVE  = conn gemini getpid gopher log proxied state tickets tls worker
-DAEMON = content control export listen main reloader sandbox server signals
+DAEMON = content control export listen main oneshot reloader sandbox server signals
 
 PURE = $(BASE:%=base/%) $(TEXT:%=text/%) $(MODEL:%=model/%) \
        $(PROTO:%=proto/%) $(RENDER:%=render/%) $(ANSWER:%=answer/%)

@@ -8,6 +8,7 @@ bin=${CAPSULED:-./capsuled}
 
 part golden sh tests/golden.sh "$bin"
 part gemini python3 tests/integration/test_gemini.py "$bin"
+part answer python3 tests/integration/test_answer.py "$bin"
 part scale python3 tests/integration/test_scale.py "$bin"
 part gopher python3 tests/integration/test_gopher.py "$bin"
 part tags-search python3 tests/integration/test_tags_search.py "$bin"

@@ -15,6 +15,7 @@
 #include "daemon/content.h"
 #include "daemon/control.h"
 #include "daemon/export.h"
+#include "daemon/oneshot.h"
 #include "text/html2gemtext.h"
 #include "import/import.h"
 #include "serve/log.h"
@@ -31,7 +32,7 @@ static const char usage[] =
     "       capsuled import blogger EXPORT.xml DIR  (see import --help)\n"
     "\n"
     "Serves a blog kept as YAML-fronted gemtext files as a Gemini capsule\n"
-    "and a Gopher hole. Every option below but the first seven sets the\n"
+    "and a Gopher hole. Every option below but the first eight sets the\n"
     "config key of its name (see capsuled.yaml(5)) and overrides the file.\n"
     "\n"
     "  -c, --config FILE      read settings from a YAML file\n"
@@ -41,6 +42,8 @@ static const char usage[] =
     "      --sandbox-test     drop privileges, enter the sandbox, try what it\n"
     "                         forbids; exit 0 if everything was refused\n"
     "      --export DIR       write every response (DIR/gemini, DIR/gopher)\n"
+    "      --answer PROTO     read one request (gemini or gopher) from stdin,\n"
+    "                         print the exact bytes the server would send\n"
     "  -V, --version          print the version\n"
     "  -h, --help             print this help\n"
     "  -H, --host NAME        public host name (default localhost)\n"
@@ -77,13 +80,14 @@ static const struct cli_opt {
 	const char *name;
 	int has_arg;
 	int short_name;       /* 0: long only */
-	const char *key;      /* config key, or NULL for the first seven */
+	const char *key;      /* config key, or NULL for the first eight */
 } cli_opts[] = {
 	{"config", 1, 'c', NULL},
 	{"check", 0, 'n', NULL},
 	{"dump-config", 0, 0, NULL},
 	{"sandbox-test", 0, 0, NULL},
 	{"export", 1, 0, NULL},
+	{"answer", 1, 0, NULL},
 	{"version", 0, 'V', NULL},
 	{"help", 0, 'h', NULL},
 	{"host", 1, 'H', "host"},
@@ -118,6 +122,7 @@ static const struct cli_opt {
 struct args {
 	const char *config_file;
 	const char *export_dir;
+	const char *answer;   /* --answer's protocol */
 	int check;
 	int dump;
 	int sandbox_test;
@@ -199,6 +204,14 @@ parse_args(int argc, char **argv, struct config *cfg, struct args *a,
 			a->sandbox_test = 1;
 		else if (strcmp(o->name, "export") == 0)
 			a->export_dir = optarg;
+		else if (strcmp(o->name, "answer") == 0) {
+			if (!oneshot_known(optarg)) {
+				fprintf(stderr, "capsuled: --answer: gemini or "
+				    "gopher, not %s\n", optarg);
+				exit(2);
+			}
+			a->answer = optarg;
+		}
 		else if (strcmp(o->name, "version") == 0) {
 			printf("capsuled %s\n", VERSION);
 			exit(0);
@@ -407,7 +420,7 @@ main(int argc, char **argv)
 		goto bad_args;
 	}
 	server_init(&srv, &cfg, reread_config);
-	if (a.dump || a.sandbox_test || a.check || a.export_dir)
+	if (a.dump || a.sandbox_test || a.check || a.export_dir || a.answer)
 		signals_default();
 	if (a.dump) {
 		config_dump(&cfg, stdout);
@@ -418,6 +431,8 @@ main(int argc, char **argv)
 		rc = check(&srv, &cfg, &d);
 	else if (a.export_dir)
 		rc = export_tree(&srv, a.export_dir, &d);
+	else if (a.answer)
+		rc = oneshot_answer(&srv, a.answer, &d);
 	else
 		rc = serve(&srv, &cfg, a.config_file, &d);
 	server_free(&srv);
