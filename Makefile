@@ -77,7 +77,8 @@ $(B)/tests/test_gemini_answer $(B)/tests/test_gopher_answer: \
     $(B)/daemon/content.o tests/unit/answer_site.h
 
 # libFuzzer targets: one per parser, over the pure modules.
-FUZZ = url selector proxy frontmatter gemtext search config html markdown
+FUZZ = url selector proxy frontmatter gemtext search config html markdown \
+       answer
 FB = build/fuzz
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS = $(PURE:%=$(FB)/%.o)
@@ -91,9 +92,12 @@ $(FB)/%.o: src/%.c
 
 $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	clang -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer -Isrc \
-	    $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
+	    $(PKG_CFLAGS) -o $@ $< $(filter %.o,$^) $(PKG_LIBS)
 
-.SECONDARY: $(FUZZ_OBJS)
+# The answers are fuzzed over tests/fixtures/site, read by the loader.
+$(FB)/fuzz_answer: $(FB)/daemon/content.o
+
+.SECONDARY: $(FUZZ_OBJS) $(FB)/daemon/content.o
 
 # Runs every fuzzer for FUZZ_SECONDS; a crash lands in $(FB)/crashes/:
 # add it to tests/fuzz/regress/TARGET/ so make check replays it for ever.
@@ -187,4 +191,4 @@ clean:
 .PHONY: all deps run unit check check-asan check-tsan robustness bench clean fuzz fuzz-check install \
 	uninstall
 
--include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(FB)/daemon/content.d
