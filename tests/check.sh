@@ -2,6 +2,8 @@
 # check.sh: everything `make check` runs, in order, each part ending in its
 # own "N passed, N failed" line; the last line adds them all up.
 #
+#   layers      each folder includes only folders below it, no circles,
+#               no file over 800 lines (and the check fails when it should)
 #   unit        cmocka tests of the pure modules
 #   suites      golden pages, integration, real clients, install (run_all.sh)
 #   asan        the unit tests and suites again, built with ASan, UBSan, LSan
@@ -12,6 +14,8 @@ set -u
 cd "$(dirname "$0")/.."
 . tests/summary.sh
 
+part layers python3 tests/layers.py
+part layers-selftest sh tests/layers_selftest.sh
 part unit make --no-print-directory unit
 part suites sh tests/run_all.sh
 # Its unit tests must pass before its suites run; the count is the suites'.

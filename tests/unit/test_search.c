@@ -17,6 +17,7 @@
 #include "model/finish.h"
 #include "model/search.h"
 #include "model/site.h"
+#include "text/words.h"
 #include "text/wrap.h"
 
 static struct post *
